@@ -1,0 +1,1 @@
+"""One adapter per outside system: Azure Tables, Blob Storage, queues, Xero, Graph, Teams."""

@@ -1,0 +1,39 @@
+"""The `cynare` command: operator and local tools.
+
+Sub-commands live beside the code they drive and are attached here lazily, so that
+`cynare --help` stays fast and a missing optional dependency only breaks its own command.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Cynare Link: operator and local tools.", no_args_is_help=True)
+sandbox = typer.Typer(help="Local stand-ins for outside systems (Xero).", no_args_is_help=True)
+app.add_typer(sandbox, name="sandbox")
+
+
+@sandbox.command("xero")
+def sandbox_xero(
+    port: int = typer.Option(8765, help="Loopback port to listen on."),
+    snapshot: str | None = typer.Option(None, help="Load state from this snapshot file at start."),
+    time_scale: float = typer.Option(1.0, help="Seconds per emulated second (0.0167 makes a minute last 1 s)."),
+) -> None:
+    """Serve the local Xero emulator on 127.0.0.1 until stopped."""
+    from cynare.sandbox.xero.cli import serve
+
+    serve(port=port, snapshot=snapshot, time_scale=time_scale)
+
+
+@app.command()
+def demo(
+    workdir: str = typer.Option("out/demo", help="Where the demo keeps its files."),
+) -> None:
+    """Run a whole daily cycle on the sample firm against local Azurite and the local Xero."""
+    from cynare.entrypoints.demo import run_demo
+
+    raise typer.Exit(run_demo(workdir))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The extract contract shared by the on-premises agent and the cloud import (docs/extract-format.md)."""
