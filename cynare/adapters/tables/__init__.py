@@ -1,0 +1,1 @@
+"""The CynareLink warehouse on Azure Table Storage."""
