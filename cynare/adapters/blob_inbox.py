@@ -1,0 +1,75 @@
+"""The `inbound` container: batches the agent uploaded, each committed by its manifest blob.
+
+Layout: `{entity}/{batch_id}/{dataset}.csv` and `{entity}/{batch_id}/manifest.json`; `_acks/` holds
+the agent's write-back acknowledgements and is not a batch.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import IO
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from cynare.adapters.tables.connection import StorageSettings
+from cynare.extract.manifest import MANIFEST_NAME
+
+INBOUND = "inbound"
+
+
+def blob_service(settings: StorageSettings) -> BlobServiceClient:
+    if settings.connection_string:
+        return BlobServiceClient.from_connection_string(settings.connection_string)
+    if settings.account_url:
+        from azure.identity import DefaultAzureCredential
+
+        return BlobServiceClient(
+            account_url=settings.account_url.replace(".table.", ".blob."), credential=DefaultAzureCredential()
+        )
+    raise ValueError("storage is not configured: set CYNARE_STORAGE_CONNECTION or CYNARE_STORAGE_ACCOUNT_URL")
+
+
+class BlobBatch:
+    def __init__(self, container: ContainerClient, entity: str, batch_id: str) -> None:
+        self._container = container
+        self._prefix = f"{entity}/{batch_id}/"
+
+    @property
+    def name(self) -> str:
+        return f"{self._container.container_name}/{self._prefix.rstrip('/')}"
+
+    def exists(self, filename: str) -> bool:
+        return bool(self._container.get_blob_client(self._prefix + filename).exists())
+
+    def open(self, filename: str) -> AbstractContextManager[IO[bytes]]:
+        return self._download(filename)
+
+    @contextmanager
+    def _download(self, filename: str) -> Iterator[IO[bytes]]:
+        try:
+            data = self._container.download_blob(self._prefix + filename).readall()
+        except ResourceNotFoundError as exc:
+            raise FileNotFoundError(f"{self.name}/{filename} is missing") from exc
+        yield io.BytesIO(data)
+
+
+class BlobInbox:
+    def __init__(self, service: BlobServiceClient, container: str = INBOUND) -> None:
+        self._container = service.get_container_client(container)
+
+    def ensure(self) -> BlobInbox:
+        if not self._container.exists():
+            self._container.create_container()
+        return self
+
+    def committed_batches(self) -> Iterator[tuple[str, str]]:
+        for blob in self._container.list_blobs():
+            parts = blob.name.split("/")
+            if len(parts) == 3 and parts[2] == MANIFEST_NAME and not parts[0].startswith("_"):
+                yield parts[0], parts[1]
+
+    def open_batch(self, entity: str, batch_id: str) -> BlobBatch:
+        return BlobBatch(self._container, entity, batch_id)

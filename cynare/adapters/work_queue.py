@@ -1,0 +1,46 @@
+"""The `xero-post` queue: one message per entity with work, read by the posting function."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+
+from cynare.adapters.tables.connection import StorageSettings
+
+XERO_POST = "xero-post"
+
+
+class StorageWorkQueue:
+    def __init__(self, settings: StorageSettings, queue: str = XERO_POST) -> None:
+        # The Functions host reads queue messages as base64 by default.
+        if settings.connection_string:
+            self._client = QueueClient.from_connection_string(
+                settings.connection_string, queue, message_encode_policy=TextBase64EncodePolicy()
+            )
+        else:
+            from azure.identity import DefaultAzureCredential
+
+            account = settings.account_url.replace(".table.", ".queue.")
+            self._client = QueueClient(
+                account, queue, credential=DefaultAzureCredential(), message_encode_policy=TextBase64EncodePolicy()
+            )
+        with contextlib.suppress(ResourceExistsError):
+            self._client.create_queue()
+
+    def announce(self, entity: str, reason: str) -> None:
+        self._client.send_message(json.dumps({"entity": entity, "reason": reason}))
+
+    def peek_entities(self, limit: int = 32) -> list[str]:
+        return [json.loads(_decode(message.content))["entity"] for message in self._client.peek_messages(limit)]
+
+
+def _decode(content: str) -> str:
+    import base64
+
+    try:
+        return base64.b64decode(content).decode()
+    except ValueError:
+        return content
