@@ -7,7 +7,7 @@ every id is translated into the firm-level identity; each document names what it
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ class Assembled:
 
 
 def assemble(
-    entity: str, identities: IdentityMap, accepted: dict[str, Iterable[Row]], keys: dict[str, tuple[str, ...]]
+    entity: str, identities: IdentityMap, accepted: Mapping[str, Iterable[Row]], keys: Mapping[str, tuple[str, ...]]
 ) -> Assembled:
     parts: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for part_dataset, (_, link, _) in _PARTS.items():
