@@ -1,0 +1,123 @@
+"""Warehouse benchmark: our document writes against plain azure-data-tables batch upserts, side by side.
+
+Also: the extract's parse-and-validate rate on a 200,000-row file (one core), and the time to
+import `function_app` in a fresh interpreter (a cold start).
+Targets: ours >= 0.8 of the plain rate; >= 50,000 rows/s; import < 1 s.
+Usage: python bench/warehouse.py [--transactions 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from azure.data.tables import TableServiceClient  # noqa: E402
+
+from cynare.adapters.azurite import Azurite  # noqa: E402
+from cynare.adapters.tables.codec import to_entity  # noqa: E402
+from cynare.adapters.tables.connection import StorageSettings  # noqa: E402
+from cynare.adapters.tables.transactions import chunks  # noqa: E402
+from cynare.adapters.tables.warehouse import TableWarehouse  # noqa: E402
+from cynare.domain.documents import DocKey, Document  # noqa: E402
+from cynare.domain.lifecycle import State, Transition  # noqa: E402
+from cynare.extract.datasets import DATASETS  # noqa: E402
+from cynare.extract.reader import read_csv  # noqa: E402
+from cynare.service_layer.ports import Placement  # noqa: E402
+
+
+def documents(count: int, entity: str) -> list[Document]:
+    result = []
+    for index in range(count):
+        net = Decimal(1000 + index % 9000) / 100
+        payload = {
+            "bill_id": f"B{index:07d}",
+            "bill_number": f"INV-{index:07d}",
+            "client_id": f"C{index % 2000:05d}",
+            "date": "2026-11-02",
+            "due_date": "2026-12-02",
+            "currency": "GBP",
+            "exchange_rate": "1",
+            "total": str(net * Decimal("1.2")),
+            "lines": [{"line_no": 1, "nominal_code": "4000", "vat_code": "S", "net": str(net), "vat": str(net / 5)}],
+        }
+        result.append(
+            Document(entity, DocKey("bills", f"B{index:07d}"), "bench-pms", f"B{index:07d}", payload,
+                     (DocKey("clients", payload["client_id"]),), rows=2)  # fmt: skip
+        )
+    return result
+
+
+def bench_tables(transactions: int) -> None:
+    with Azurite() as azurite:
+        now = datetime.now(UTC)
+        ours_docs = documents(transactions, "BENCH1")
+        plain_docs = documents(transactions, "BENCH2")
+        history = (Transition(now, State.RECEIVED, "batch bench"), Transition(now, State.READY, ""))
+        plain_rows = [to_entity(doc, State.READY, "", history, "bench", now) for doc in plain_docs]
+        service = TableServiceClient.from_connection_string(azurite.connection_string)
+        plain = service.create_table("plainBench")
+
+        started = time.perf_counter()
+        for chunk in chunks(("upsert", row) for row in plain_rows):
+            plain.submit_transaction(chunk)
+        plain_seconds = time.perf_counter() - started
+
+        warehouse = TableWarehouse(StorageSettings(connection_string=azurite.connection_string, table_prefix="ours"))
+        started = time.perf_counter()
+        counts = warehouse.upsert_documents("BENCH1", [Placement(doc, State.READY) for doc in ours_docs], "bench", now)
+        ours_seconds = time.perf_counter() - started
+        assert counts.created == transactions
+
+        plain_rate, ours_rate = transactions / plain_seconds, transactions / ours_seconds
+        print(f"plain azure-data-tables batch upserts: {plain_rate:8.0f} transactions/s ({plain_seconds:.1f} s)")
+        print(f"warehouse upsert_documents:            {ours_rate:8.0f} transactions/s ({ours_seconds:.1f} s)")
+        print(f"ratio ours/plain: {ours_rate / plain_rate:.2f} (target >= 0.80) on Azurite, {transactions} transactions")
+
+
+def bench_parse(rows: int = 200_000) -> None:
+    header = ",".join(DATASETS["bill_lines"].columns)
+    lines = [header] + [
+        f"B{i // 3:07d},{i % 3 + 1},Professional fees,4000,S,{(i % 99999) / 100:.2f},12.34,LON,LIT,FE{i % 40}"
+        for i in range(rows)
+    ]
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        parsed = read_csv(DATASETS["bill_lines"], io.BytesIO(data))
+        timings.append(time.perf_counter() - started)
+        assert len(parsed.accepted) == rows
+    best = min(timings)
+    print(f"extract parse-and-validate: {rows / best:8.0f} rows/s on one core ({rows} rows, best of 3; target >= 50,000)")
+
+
+def bench_cold_import() -> None:
+    code = "import time; t = time.perf_counter(); import function_app; print(time.perf_counter() - t)"
+    samples = [
+        float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        for _ in range(5)
+    ]
+    print(f"import function_app in a fresh interpreter: {statistics.median(samples):.3f} s median of 5 (target < 1 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--transactions", type=int, default=50_000)
+    args = parser.parse_args()
+    bench_cold_import()
+    bench_parse()
+    bench_tables(args.transactions)
+
+
+if __name__ == "__main__":
+    main()
