@@ -51,8 +51,15 @@ def documents(count: int, entity: str) -> list[Document]:
             "lines": [{"line_no": 1, "nominal_code": "4000", "vat_code": "S", "net": str(net), "vat": str(net / 5)}],
         }
         result.append(
-            Document(entity, DocKey("bills", f"B{index:07d}"), "bench-pms", f"B{index:07d}", payload,
-                     (DocKey("clients", payload["client_id"]),), rows=2)  # fmt: skip
+            Document(
+                entity,
+                DocKey("bills", f"B{index:07d}"),
+                "bench-pms",
+                f"B{index:07d}",
+                payload,
+                (DocKey("clients", payload["client_id"]),),
+                rows=2,
+            )
         )
     return result
 
@@ -81,7 +88,9 @@ def bench_tables(transactions: int) -> None:
         plain_rate, ours_rate = transactions / plain_seconds, transactions / ours_seconds
         print(f"plain azure-data-tables batch upserts: {plain_rate:8.0f} transactions/s ({plain_seconds:.1f} s)")
         print(f"warehouse upsert_documents:            {ours_rate:8.0f} transactions/s ({ours_seconds:.1f} s)")
-        print(f"ratio ours/plain: {ours_rate / plain_rate:.2f} (target >= 0.80) on Azurite, {transactions} transactions")
+        print(
+            f"ratio ours/plain: {ours_rate / plain_rate:.2f} (target >= 0.80) on Azurite, {transactions} transactions"
+        )
 
 
 def bench_parse(rows: int = 200_000) -> None:
@@ -98,7 +107,9 @@ def bench_parse(rows: int = 200_000) -> None:
         timings.append(time.perf_counter() - started)
         assert len(parsed.accepted) == rows
     best = min(timings)
-    print(f"extract parse-and-validate: {rows / best:8.0f} rows/s on one core ({rows} rows, best of 3; target >= 50,000)")
+    print(
+        f"extract parse-and-validate: {rows / best:8.0f} rows/s on one core ({rows} rows, best of 3; target >= 50,000)"
+    )
 
 
 def bench_cold_import() -> None:

@@ -24,7 +24,7 @@ def rows() -> dict[str, list[Row]]:
                 currency="GBP",
                 exchange_rate=Decimal(1),
                 total=Decimal("120.00"),
-            )  # fmt: skip
+            )
         ],
         "bill_lines": [
             BillLine(
@@ -35,7 +35,7 @@ def rows() -> dict[str, list[Row]]:
                 vat_code="S",
                 net=Decimal("100.00"),
                 vat=Decimal("20.00"),
-            )  # fmt: skip
+            )
         ],
         "receipts": [
             Receipt(
@@ -46,7 +46,7 @@ def rows() -> dict[str, list[Row]]:
                 exchange_rate=Decimal(1),
                 amount=Decimal("120.00"),
                 bank_account="BANK1",
-            )  # fmt: skip
+            )
         ],
         "receipt_allocations": [ReceiptAllocation(receipt_id="R1", bill_id="B1", amount=Decimal("120.00"))],
         "allocations": [
@@ -58,7 +58,7 @@ def rows() -> dict[str, list[Row]]:
                 date="2026-11-21",
                 currency="GBP",
                 amount=Decimal("5.00"),
-            )  # fmt: skip
+            )
         ],
         "vat_codes": [VatCode(vat_code="S", description="Standard", rate=Decimal(20))],
     }
@@ -80,7 +80,7 @@ def test_parts_fold_into_their_documents_with_dependencies() -> None:
             "office": None,
             "department": None,
             "fee_earner": None,
-        }  # fmt: skip
+        }
     ]
     assert bill.depends_on == (DocKey("clients", "C1"),)
     receipt = by_key[DocKey("receipts", "R1")]
