@@ -23,7 +23,7 @@ class AppSettings:
         return cls(
             storage=StorageSettings(
                 connection_string=os.environ.get("CYNARE_STORAGE_CONNECTION", ""),
-                account_url=os.environ.get("CYNARE_STORAGE_ACCOUNT_URL", ""),
+                account_name=os.environ.get("CYNARE_STORAGE_ACCOUNT", ""),
                 table_prefix=os.environ.get("CYNARE_TABLE_PREFIX", "cynare"),
             ),
             local_run_time=time.fromisoformat(os.environ.get("CYNARE_IMPORT_LOCAL_TIME", "01:30")),

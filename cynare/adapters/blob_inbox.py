@@ -23,13 +23,9 @@ INBOUND = "inbound"
 def blob_service(settings: StorageSettings) -> BlobServiceClient:
     if settings.connection_string:
         return BlobServiceClient.from_connection_string(settings.connection_string)
-    if settings.account_url:
-        from azure.identity import DefaultAzureCredential
+    from azure.identity import DefaultAzureCredential
 
-        return BlobServiceClient(
-            account_url=settings.account_url.replace(".table.", ".blob."), credential=DefaultAzureCredential()
-        )
-    raise ValueError("storage is not configured: set CYNARE_STORAGE_CONNECTION or CYNARE_STORAGE_ACCOUNT_URL")
+    return BlobServiceClient(account_url=settings.service_url("blob"), credential=DefaultAzureCredential())
 
 
 class BlobBatch:

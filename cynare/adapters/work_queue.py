@@ -23,9 +23,11 @@ class StorageWorkQueue:
         else:
             from azure.identity import DefaultAzureCredential
 
-            account = settings.account_url.replace(".table.", ".queue.")
             self._client = QueueClient(
-                account, queue, credential=DefaultAzureCredential(), message_encode_policy=TextBase64EncodePolicy()
+                settings.service_url("queue"),
+                queue,
+                credential=DefaultAzureCredential(),
+                message_encode_policy=TextBase64EncodePolicy(),
             )
         with contextlib.suppress(ResourceExistsError):
             self._client.create_queue()

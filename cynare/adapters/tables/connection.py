@@ -13,25 +13,30 @@ TABLES = ("Documents", "Batches", "Rejections", "Reference", "Identities", "Xero
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
-    """Either a connection string (local emulator) or an account URL (Azure, no keys)."""
+    """Either a connection string (the local emulator) or an account name (Azure: managed identity, no keys)."""
 
     connection_string: str = ""
-    account_url: str = ""
+    account_name: str = ""
+    endpoint_suffix: str = "core.windows.net"
     table_prefix: str = "cynare"
 
+    def service_url(self, service: str) -> str:
+        """The account's endpoint for `blob`, `queue` or `table`."""
+        if not self.account_name:
+            raise ValueError("storage is not configured: set CYNARE_STORAGE_CONNECTION or CYNARE_STORAGE_ACCOUNT")
+        return f"https://{self.account_name}.{service}.{self.endpoint_suffix}"
+
     def __repr__(self) -> str:  # a connection string can hold an account key: never print it
-        where = self.account_url or ("connection string" if self.connection_string else "unset")
+        where = self.account_name or ("connection string" if self.connection_string else "unset")
         return f"StorageSettings({where}, prefix={self.table_prefix!r})"
 
 
 def table_service(settings: StorageSettings) -> TableServiceClient:
     if settings.connection_string:
         return TableServiceClient.from_connection_string(settings.connection_string)
-    if settings.account_url:
-        from azure.identity import DefaultAzureCredential
+    from azure.identity import DefaultAzureCredential
 
-        return TableServiceClient(endpoint=settings.account_url, credential=DefaultAzureCredential())
-    raise ValueError("storage is not configured: set CYNARE_STORAGE_CONNECTION or CYNARE_STORAGE_ACCOUNT_URL")
+    return TableServiceClient(endpoint=settings.service_url("table"), credential=DefaultAzureCredential())
 
 
 def open_tables(settings: StorageSettings, *, create: bool = True) -> dict[str, TableClient]:
