@@ -69,9 +69,16 @@ def minor_units(currency: str) -> int:
 
 
 def has_valid_precision(amount: Decimal, currency: str) -> bool:
-    """True when `amount` has no more decimal places than the currency allows (0 for JPY)."""
-    exponent = amount.as_tuple().exponent
-    return (isinstance(exponent, int) and -exponent <= minor_units(currency)) or amount == amount.to_integral()
+    """True when `amount` has no more decimal places than the currency allows (0 for JPY).
+
+    Trailing zeros do not count: 100.00 JPY and 1.2300 GBP (a SQL `money` value) are whole minor units.
+    """
+    places = minor_units(currency)
+    _, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):
+        return False
+    excess = -exponent - places
+    return excess <= 0 or not any(digits[-excess:])
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:

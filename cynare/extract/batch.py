@@ -7,6 +7,7 @@ one and the good rows go on.
 
 from __future__ import annotations
 
+import csv
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ def validate_batch(batch: BatchFiles) -> ValidatedBatch:
                 parsed = read_csv(DATASETS[entry.dataset], stream)
         except HeaderError as exc:
             raise BatchRejected(batch.name, str(exc)) from exc
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, csv.Error) as exc:
             raise BatchRejected(batch.name, f"{entry.file} is not valid UTF-8 CSV: {exc}") from exc
         if parsed.sha256 != entry.sha256:
             raise BatchRejected(

@@ -36,7 +36,11 @@ def _currency(value: str) -> str:
 
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
-Identifier = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\s|~#/\\?]([^|~#/\\?]*\S)?$")]
+# No control characters anywhere (Azure Tables refuses them in keys), no | ~ # / \ ?, no space at either end.
+_ID_END = r"[^\s\x00-\x1f\x7f-\x9f|~#/\\?]"
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=50, pattern=rf"^{_ID_END}([^\x00-\x1f\x7f-\x9f|~#/\\?]*{_ID_END})?$")
+]
 OptionalText = Annotated[str | None, Field(default=None, max_length=500)]
 OptionalIdentifier = Annotated[Identifier | None, Field(default=None)]
 Amount = Annotated[Decimal, Field(allow_inf_nan=False)]

@@ -82,7 +82,7 @@ def read_csv(dataset: Dataset, stream: IO[bytes]) -> ParsedFile:
             )
             continue
         try:
-            cells = {name: value for name, value in zip(header, values, strict=True) if value}
+            cells = {name: value for name, value in zip(header, values, strict=True) if value and not value.isspace()}
             parsed.accepted.append((line, model.model_validate(cells)))
         except ValidationError as exc:
             parsed.rejected.append(_rejection(dataset.filename, line, exc))
@@ -115,7 +115,7 @@ def _rejection(filename: str, line: int, exc: ValidationError) -> Rejection:
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, RuleBroken):
         return Rejection(filename, line, cause.column, str(cause))
-    if error["type"] in {"string_too_short", "missing"} and not error.get("input"):
+    if error["type"] == "missing":
         rule = "a value is required"
     else:
         rule = error["msg"].removeprefix("Value error, ")
