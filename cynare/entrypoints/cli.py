@@ -6,6 +6,8 @@ Sub-commands live beside the code they drive and are attached here lazily, so th
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(help="Cynare Link: operator and local tools.", no_args_is_help=True)
@@ -33,6 +35,22 @@ def demo(
     from cynare.entrypoints.demo import run_demo
 
     raise typer.Exit(run_demo(workdir))
+
+
+@app.command("import")
+def import_now() -> None:
+    """Import every committed batch now (what the nightly timer does), whatever the time."""
+    from cynare.entrypoints.operator import import_now as run
+
+    run()
+
+
+@app.command()
+def status(entity: Annotated[list[str], typer.Argument(help="Entity codes, e.g. UK IE US.")]) -> None:
+    """What the warehouse holds for each entity: documents by state."""
+    from cynare.entrypoints.operator import status as run
+
+    run(entity)
 
 
 def main() -> None:
