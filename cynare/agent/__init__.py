@@ -1,1 +1,1 @@
-"""The on-premises agent: reads the PMS, uploads daily extracts, applies write-backs."""
+"""The on-premises agent: reads the PMS into extract batches, uploads them, applies write-backs."""

@@ -1,0 +1,158 @@
+"""Light, fast checks of what a source returns: the columns are the dataset's, each value parses.
+
+The cloud validates every rule; the agent only makes sure that what it writes is readable, and
+says exactly where it is not: the query or export file, the row and the column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from cynare.agent.errors import ExtractInputError
+from cynare.extract.datasets import Dataset
+
+WATERMARK: Final = "watermark"  # an extra column a query may return: the agent's bookmark
+Convert = Callable[[Any], str]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if value.__class__ is str else str(value)
+
+
+def _decimal(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if value.__class__ is str:
+        try:
+            if not Decimal(value).is_finite():
+                raise ValueError(f"{value!r} is not a finite amount")
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number (expected e.g. 1234.50)") from None
+        return value.strip()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a decimal number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # A database float column: its shortest repr is the decimal the PMS stored.
+        return format(Decimal(repr(value)), "f")
+    raise ValueError(f"{value!r} is not a decimal number")
+
+
+def _integer(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    try:
+        return str(int(str(value).strip()))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+
+
+def _date(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    return text
+
+
+def _choice(allowed: tuple[str, ...]) -> Convert:
+    def convert(value: Any) -> str:
+        text = _text(value)
+        if text and text not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return text
+
+    return convert
+
+
+def _converter(annotation: Any) -> Convert:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    if typing.get_origin(annotation) is typing.Literal:
+        return _choice(tuple(str(arg) for arg in typing.get_args(annotation)))
+    if annotation is Decimal:
+        return _decimal
+    if annotation is date:
+        return _date
+    if annotation is int:
+        return _integer
+    return _text
+
+
+class RowShape:
+    """How one source's rows become the dataset's cells: which value goes where, and how it is checked."""
+
+    def __init__(self, dataset: Dataset, names: Sequence[str], origin: str) -> None:
+        self.dataset = dataset
+        self.origin = origin
+        position = {name.strip().lower(): index for index, name in enumerate(names)}
+        expected = set(dataset.columns) | {WATERMARK}
+        unknown = [name for name in names if name.strip().lower() not in expected]
+        if unknown:
+            raise ExtractInputError(_unknown_message(origin, dataset, unknown[0]))
+        missing = [column for column in dataset.columns if column in dataset.required_columns and column not in position]
+        if missing:
+            raise ExtractInputError(
+                f"{origin}: column {missing[0]!r} is missing; {dataset.filename} expects the columns "
+                f"{', '.join(dataset.columns)} (optional ones may be left out)"
+            )
+        fields = dataset.model.model_fields
+        self._plan = [
+            (position.get(column), _converter(fields[column].annotation), column in dataset.required_columns)
+            for column in dataset.columns
+        ]
+        self._required = [number for number, (_, _, required) in enumerate(self._plan) if required]
+        self.watermark_index = position.get(WATERMARK)
+
+    def cells(self, values: Sequence[Any], row_number: int) -> list[str]:
+        try:
+            cells = ["" if index is None else convert(values[index]) for index, convert, _ in self._plan]
+        except (ValueError, TypeError, ArithmeticError):
+            self._explain(values, row_number)
+            raise
+        if "" in cells:
+            for position in self._required:
+                if not cells[position]:
+                    column = self.dataset.columns[position]
+                    raise ExtractInputError(f"{self.origin}: row {row_number}, column {column!r}: a value is required")
+        return cells
+
+    def _explain(self, values: Sequence[Any], row_number: int) -> None:
+        for (index, convert, _), column in zip(self._plan, self.dataset.columns, strict=True):
+            if index is None:
+                continue
+            try:
+                convert(values[index])
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise ExtractInputError(f"{self.origin}: row {row_number}, column {column!r}: {exc}") from None
+
+
+def _unknown_message(origin: str, dataset: Dataset, name: str) -> str:
+    close = difflib.get_close_matches(name.strip().lower(), dataset.columns, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"{origin}: column {name!r} is not a column of {dataset.filename}{hint}; expected the columns "
+        f"{', '.join(dataset.columns)}, and optionally {WATERMARK!r}"
+    )

@@ -1,0 +1,5 @@
+-- Allocations follow their receipt's watermark, so a receipt always travels with all of them.
+SELECT a.receipt_id, a.bill_id, a.amount, r.modified_at AS watermark
+FROM receipt_allocations AS a JOIN receipts AS r ON r.receipt_id = a.receipt_id
+WHERE r.entity = :entity AND r.origin = 'pms' AND (:since IS NULL OR r.modified_at > :since)
+ORDER BY a.receipt_id, a.bill_id

@@ -1,0 +1,33 @@
+"""What the agent raises, drawn as a tree so callers know what to catch.
+
+AgentError                  anything the agent reports to a person and stops on
+├── ConfigError             (config.py) the configuration cannot be used
+├── ExtractInputError       a query or export file gives columns or values the extract cannot take
+├── SourceBusy              the PMS is locked or busy after every retry: try again later
+├── StorageUnavailable      storage could not be reached after every retry (nothing half visible)
+└── WritebackError          a write-back document could not be applied (nothing of it applied)
+
+No message carries a secret: storage errors are described by their kind and status, never by URL.
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """A failure the agent reports in plain words."""
+
+
+class ExtractInputError(AgentError):
+    """A query file or export file returns columns or values the extract format cannot take."""
+
+
+class SourceBusy(AgentError):
+    """The PMS database stayed locked or busy through every retry."""
+
+
+class StorageUnavailable(AgentError):
+    """Blob storage could not be reached through every retry."""
+
+
+class WritebackError(AgentError):
+    """A write-back document could not be applied; its transaction was rolled back."""

@@ -1,0 +1,166 @@
+"""The agent's own memory, a SQLite file in its work folder: watermarks, batches, write-backs, runs.
+
+Watermarks move only when a batch is committed, in the same transaction that records the batch,
+so a run that stops half way reads the same rows again next time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS watermarks (
+    entity TEXT NOT NULL, dataset TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entity, dataset));
+CREATE TABLE IF NOT EXISTS batches (
+    entity TEXT NOT NULL, batch_id TEXT NOT NULL, folder TEXT NOT NULL, rows INTEGER NOT NULL,
+    committed_at TEXT NOT NULL, uploaded_at TEXT, PRIMARY KEY (entity, batch_id));
+CREATE TABLE IF NOT EXISTS snapshots (
+    entity TEXT NOT NULL, dataset TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (entity, dataset));
+CREATE TABLE IF NOT EXISTS writebacks (
+    entity TEXT NOT NULL, writeback_id TEXT NOT NULL, items INTEGER NOT NULL, applied_at TEXT NOT NULL,
+    acknowledged_at TEXT, PRIMARY KEY (entity, writeback_id));
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, outcome TEXT, message TEXT);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    entity: str
+    batch_id: str
+    folder: Path
+    rows: int
+    committed_at: str
+    uploaded_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None
+    outcome: str | None
+    message: str | None
+
+
+class AgentState:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # Watermarks and snapshots
+    def watermarks(self, entity: str) -> dict[str, Any]:
+        rows = self._db.execute("SELECT dataset, value FROM watermarks WHERE entity = ?", (entity,))
+        return {dataset: json.loads(value) for dataset, value in rows}
+
+    def snapshot_hashes(self, entity: str) -> dict[str, str]:
+        rows = self._db.execute("SELECT dataset, sha256 FROM snapshots WHERE entity = ?", (entity,))
+        return dict(rows.fetchall())
+
+    def has_batch(self, entity: str, batch_id: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM batches WHERE entity = ? AND batch_id = ?", (entity, batch_id))
+        return row.fetchone() is not None
+
+    def record_batch(
+        self, batch: BatchRecord, watermarks: dict[str, Any], snapshots: dict[str, str]
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,NULL)",
+                (batch.entity, batch.batch_id, str(batch.folder), batch.rows, batch.committed_at),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO watermarks VALUES (?,?,?)",
+                [(batch.entity, name, json.dumps(value)) for name, value in watermarks.items()],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO snapshots VALUES (?,?,?)",
+                [(batch.entity, name, digest) for name, digest in snapshots.items()],
+            )
+
+    def forget_watermarks(self, entity: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM watermarks WHERE entity = ?", (entity,))
+            db.execute("DELETE FROM snapshots WHERE entity = ?", (entity,))
+
+    def batches(self, *, waiting_only: bool = False) -> list[BatchRecord]:
+        query = "SELECT entity, batch_id, folder, rows, committed_at, uploaded_at FROM batches"
+        if waiting_only:
+            query += " WHERE uploaded_at IS NULL"
+        rows = self._db.execute(query + " ORDER BY committed_at, entity, batch_id").fetchall()
+        return [BatchRecord(e, b, Path(f), r, c, u) for e, b, f, r, c, u in rows]
+
+    def mark_uploaded(self, entity: str, batch_id: str) -> None:
+        self._db.execute(
+            "UPDATE batches SET uploaded_at = ? WHERE entity = ? AND batch_id = ?", (_now(), entity, batch_id)
+        )
+
+    # Write-backs
+    def writeback_applied(self, entity: str, writeback_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM writebacks WHERE entity = ? AND writeback_id = ?", (entity, writeback_id)
+        ).fetchone()
+        return row is not None
+
+    def record_writeback(self, entity: str, writeback_id: str, items: int, applied_at: str) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO writebacks VALUES (?,?,?,?,NULL)", (entity, writeback_id, items, applied_at)
+        )
+
+    def mark_acknowledged(self, entity: str, writeback_id: str) -> None:
+        self._db.execute(
+            "UPDATE writebacks SET acknowledged_at = ? WHERE entity = ? AND writeback_id = ?",
+            (_now(), entity, writeback_id),
+        )
+
+    def writebacks(self, *, unacknowledged_only: bool = False) -> list[tuple[str, str, int, str, str | None]]:
+        query = "SELECT entity, writeback_id, items, applied_at, acknowledged_at FROM writebacks"
+        if unacknowledged_only:
+            query += " WHERE acknowledged_at IS NULL"
+        return list(self._db.execute(query + " ORDER BY applied_at"))
+
+    # Run log
+    def start_run(self, command: str) -> int:
+        cursor = self._db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, _now()))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, outcome: str, message: str = "") -> None:
+        self._db.execute(
+            "UPDATE runs SET finished_at = ?, outcome = ?, message = ? WHERE id = ?", (_now(), outcome, message, run_id)
+        )
+
+    def last_runs(self, limit: int = 10) -> list[RunRecord]:
+        rows = self._db.execute(
+            "SELECT id, command, started_at, finished_at, outcome, message FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [RunRecord(*row) for row in rows]

@@ -1,0 +1,158 @@
+"""The write-back document: what the cloud tells a PMS after posting to Xero and reading Xero back.
+
+Format version 1, shared by the cloud (which writes `writeback/{entity}/{writeback_id}.json`) and the
+on-premises agent (which applies it and acknowledges it as `inbound/_acks/{entity}/{writeback_id}.json`).
+`docs/writeback-format.md` documents every field. Amounts are Decimal serialised as strings and
+always travel with their currency.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+from cynare.domain.money import has_valid_precision
+from cynare.extract.fields import Currency, Identifier
+
+WRITEBACK_CONTAINER = "writeback"
+ACKS_PREFIX = "_acks"
+
+# Decimal in, string out: JSON numbers would pass through float in many readers.
+Money = Annotated[Decimal, Field(allow_inf_nan=False, gt=0), PlainSerializer(lambda v: format(v, "f"), return_type=str)]
+XeroId = Annotated[str, Field(min_length=1, max_length=64)]
+PostedDataset = Literal[
+    "clients", "bills", "credit_notes", "write_offs", "receipts", "unallocated_receipts", "allocations"
+]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def parameters(self) -> dict[str, Any]:
+        """The item as flat SQL parameters: strings, dates as YYYY-MM-DD, amounts as plain decimals."""
+        return {key: (None if value is None else str(value)) for key, value in self.model_dump(mode="json").items()}
+
+
+class _Amounted(_Item):
+    @model_validator(mode="after")
+    def _precision(self) -> _Amounted:
+        amount: Decimal = getattr(self, "amount")  # noqa: B009 - subclasses declare it
+        currency: str = getattr(self, "currency")  # noqa: B009
+        if not has_valid_precision(amount, currency):
+            raise ValueError(f"amount {amount} has more decimal places than {currency} allows")
+        return self
+
+
+class Posted(_Item):
+    """A PMS document now in Xero, with the id (and number, for invoices and credit notes) Xero gave it."""
+
+    kind: Literal["posted"] = "posted"
+    dataset: PostedDataset
+    pms_id: Identifier
+    xero_id: XeroId
+    xero_number: str | None = None
+
+
+class Rejected(_Item):
+    """A PMS document that could not go to Xero, with what a person must do about it."""
+
+    kind: Literal["rejected"] = "rejected"
+    dataset: PostedDataset
+    pms_id: Identifier
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class XeroReceipt(_Amounted):
+    """A payment recorded in Xero against an invoice that came from a PMS bill."""
+
+    kind: Literal["xero_receipt"] = "xero_receipt"
+    xero_payment_id: XeroId
+    pms_bill_id: Identifier
+    date: date
+    currency: Currency
+    amount: Money
+    xero_bank_account_code: str = Field(min_length=1, max_length=20)
+    reference: str | None = None
+
+
+class XeroAllocation(_Amounted):
+    """A credit note, overpayment or prepayment allocated in Xero to an invoice from a PMS bill."""
+
+    kind: Literal["xero_allocation"] = "xero_allocation"
+    xero_allocation_id: XeroId
+    source_kind: Literal["credit_note", "overpayment", "prepayment"]
+    source_xero_id: XeroId
+    pms_bill_id: Identifier
+    date: date
+    currency: Currency
+    amount: Money
+
+
+class PaymentDeleted(_Item):
+    """A Xero payment deleted (for example a bounced cheque recorded in Xero)."""
+
+    kind: Literal["payment_deleted"] = "payment_deleted"
+    xero_payment_id: XeroId
+    pms_receipt_id: Identifier | None = None
+    pms_bill_id: Identifier
+    date: date
+
+
+Item = Annotated[Posted | Rejected | XeroReceipt | XeroAllocation | PaymentDeleted, Field(discriminator="kind")]
+ITEM_KINDS: tuple[str, ...] = ("posted", "rejected", "xero_receipt", "xero_allocation", "payment_deleted")
+
+
+class WritebackDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format_version: Literal["1"] = "1"
+    writeback_id: Identifier
+    entity: Identifier
+    created_at: UtcTime
+    items: tuple[Item, ...]
+
+    @property
+    def blob_name(self) -> str:
+        return f"{self.entity}/{self.writeback_id}.json"
+
+    def to_json(self) -> bytes:
+        return (self.model_dump_json(indent=2) + "\n").encode()
+
+    @classmethod
+    def parse(cls, data: bytes) -> WritebackDocument:
+        return cls.model_validate(json.loads(data))
+
+
+class Acknowledgement(BaseModel):
+    """The agent's receipt for an applied document: the cloud sees it and knows the PMS has it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format_version: Literal["1"] = "1"
+    writeback_id: Identifier
+    entity: Identifier
+    applied_at: UtcTime
+    items: int = Field(ge=0)
+    applied_by: str = Field(min_length=1, max_length=100)
+
+    @property
+    def blob_name(self) -> str:
+        return ack_blob_name(self.entity, self.writeback_id)
+
+    def to_json(self) -> bytes:
+        return (self.model_dump_json(indent=2) + "\n").encode()
+
+
+def ack_blob_name(entity: str, writeback_id: str) -> str:
+    return f"{ACKS_PREFIX}/{entity}/{writeback_id}.json"
