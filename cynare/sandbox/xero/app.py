@@ -1,0 +1,213 @@
+"""The WSGI application: identity endpoints, the Accounting API pipeline and the /_sandbox admin.
+
+An accounting call goes: contract check of the request, token, tenant, route, rate limits, injected
+fault, Idempotency-Key, the resource rule under the books' lock, then rate headers, contract check of
+the response and the call log.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from cynare.sandbox.xero import admin, routes
+from cynare.sandbox.xero.call import Call
+from cynare.sandbox.xero.calllog import CallRecord
+from cynare.sandbox.xero.errors import XeroError, bad_request, forbidden, not_found, problem
+from cynare.sandbox.xero.idempotency import Saved, fingerprint
+from cynare.sandbox.xero.jsondates import ms_datetime
+from cynare.sandbox.xero.jsonio import dumps, loads
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from cynare.sandbox.xero.emulator import Emulator
+
+PREFIX = "/api.xro/2.0"
+JSON = "application/json; charset=utf-8"
+
+
+class DropConnection(Exception):
+    """Close the socket without answering (the case where the client cannot know what happened)."""
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(body), status=status, headers=headers or {}, content_type=JSON)
+
+
+class XeroApp:
+    def __init__(self, emulator: Emulator) -> None:
+        self.em = emulator
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except DropConnection as exc:
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            # werkzeug treats a ConnectionError as a dropped client and writes nothing more.
+            raise ConnectionAbortedError("connection dropped by an injected fault") from exc
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        try:
+            if path.startswith(PREFIX + "/"):
+                return self.accounting(request)
+            if path == "/connect/token" and request.method == "POST":
+                body = self.em.identity.token(request.form, request.headers.get("Authorization"))
+                return json_response(200, body, {"Cache-Control": "no-store"})
+            if path == "/identity/connect/authorize":
+                if request.method == "GET":
+                    return Response(
+                        self.em.identity.consent_page(request.args), content_type="text/html; charset=utf-8"
+                    )
+                target = self.em.identity.consent(request.form, request.form.getlist("tenant_id"))
+                return Response("", status=302, headers={"Location": target})
+            if path == "/connections" and request.method == "GET":
+                return json_response(200, self.em.identity.connections(request.headers.get("Authorization")))
+            if path.startswith("/_sandbox/"):
+                return admin.handle(self.em, request)
+            raise not_found()
+        except XeroError as err:
+            return json_response(err.status, err.body, err.headers)
+
+    # --- the Accounting API ----------------------------------------------------------------
+    def accounting(self, request: Request) -> Response:
+        em = self.em
+        rel = request.path[len(PREFIX) :]
+        raw = request.get_data()
+        query = dict(request.args.items())
+        checker = em.contract
+        if checker is not None:
+            em.note_violations(
+                checker.check_request(request.method, rel, query, request.headers, raw, request.content_type or "")
+            )
+        tenant_id: str | None = None
+        app_id: str | None = None
+        fault_kind: str | None = None
+        replayed = False
+        try:
+            token = em.identity.authenticate(request.headers.get("Authorization"))
+            tenant_id = (request.headers.get("xero-tenant-id") or "").strip().lower()
+            if tenant_id not in token.connection.tenant_ids or tenant_id not in em.tenants:
+                raise forbidden()
+            found = routes.match(request.method, rel)
+            if found is None:
+                raise not_found() if not routes.path_known(rel) else problem(405, "Method Not Allowed", request.method)
+            route, params = found
+            tenant = em.tenants[tenant_id]
+            app_id = token.connection.client_id
+            refusal = em.limits.acquire(app_id, tenant_id, tenant.day_limit)
+            if refusal is not None:
+                headers = {"X-Rate-Limit-Problem": refusal.problem}
+                if refusal.retry_after is not None:
+                    headers["Retry-After"] = str(refusal.retry_after)
+                response = json_response(
+                    429, {"Title": "Too Many Requests", "Status": 429, "Detail": refusal.problem}, headers
+                )
+            else:
+                try:
+                    em.log.in_flight(tenant_id, em.limits.in_flight(app_id, tenant_id))
+                    fault = em.faults.take(tenant_id)
+                    fault_kind = fault.kind if fault else None
+                    if fault is not None and fault.kind in ("500", "503"):
+                        raise _fault_error(fault.kind)
+                    if fault is not None and fault.kind in ("timeout", "slow"):
+                        time.sleep(fault.seconds)
+                        if fault.kind == "timeout":
+                            raise DropConnection()
+                    response, replayed = self._run(request, rel, raw, query, route, params, tenant_id, app_id)
+                    if fault is not None and fault.kind == "drop_after":
+                        raise DropConnection()
+                finally:
+                    em.limits.release(app_id, tenant_id)
+        except XeroError as err:
+            response = json_response(err.status, err.body, err.headers)
+        except DropConnection:
+            em.log.record(CallRecord(em.clock.now(), request.method, rel, tenant_id, 0, fault_kind))
+            raise
+        if app_id is not None and tenant_id is not None:
+            response.headers.update(em.limits.headers(app_id, tenant_id, em.tenants[tenant_id].day_limit))
+        if checker is not None:
+            em.note_violations(
+                checker.check_response(
+                    request.method, rel, query, request.headers, response.status_code, response.get_data(), JSON
+                )
+            )
+        em.log.record(
+            CallRecord(em.clock.now(), request.method, rel, tenant_id, response.status_code, fault_kind, replayed)
+        )
+        return response
+
+    def _run(
+        self,
+        request: Request,
+        rel: str,
+        raw: bytes,
+        query: dict[str, str],
+        route: routes.Route,
+        params: dict[str, str],
+        tenant_id: str,
+        app_id: str,
+    ) -> tuple[Response, bool]:
+        em = self.em
+        key = request.headers.get("Idempotency-Key") if request.method in ("POST", "PUT") else None
+        scope = (app_id, tenant_id)
+        print_ = fingerprint(request.method, rel.lower(), request.query_string.decode(), raw) if key else ""
+        with em.lock:
+            if key:
+                saved = em.idempotency.check(scope, key, print_)
+                if saved is not None:
+                    return Response(
+                        saved.body, status=saved.status, headers=list(saved.headers), content_type=JSON
+                    ), True
+            try:
+                body = loads(raw) if raw else None
+            except ValueError as exc:
+                raise bad_request("The request body is not valid JSON") from exc
+            now = em.clock.now()
+            call = Call(
+                em.tenants[tenant_id],
+                request.method,
+                query,
+                request.headers,
+                body,
+                now,
+                params,
+                em.clients[app_id].name,
+            )
+            try:
+                result = route.handler(call)
+                status, payload = 200, _envelope(result, now, em.clients[app_id].name)
+            except XeroError as err:
+                status, payload = err.status, err.body
+            encoded = dumps(payload)
+            if key:
+                em.idempotency.save(scope, key, print_, Saved(status, encoded, ()))
+        return Response(encoded, status=status, content_type=JSON), False
+
+
+def _envelope(result: dict[str, Any], now: Any, provider: str) -> dict[str, Any]:
+    return {
+        "Id": str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": provider,
+        "DateTimeUTC": ms_datetime(now),
+        **result,
+    }
+
+
+def _fault_error(kind: str) -> XeroError:
+    if kind == "503":
+        return problem(503, "Service Unavailable", "The Xero API is temporarily unavailable. Please try again later.")
+    return problem(
+        500, "Internal Server Error", "An error occurred in Xero. Check the API Status page for current service status."
+    )

@@ -1,0 +1,193 @@
+"""What invoices, credit notes and bank transactions share: contact, currency, lock date and lines.
+
+Each reader appends Xero's messages to `errors` instead of raising, so that one element can report
+all its faults at once, as Xero does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from cynare.sandbox.xero import messages
+from cynare.sandbox.xero.jsondates import parse_date
+from cynare.sandbox.xero.money import cents, line_tax, places, to_decimal
+from cynare.sandbox.xero.state import Contact, Line, Tenant, Tracking
+
+LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def read_date(raw: Any, field: str, errors: list[str]) -> date | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str):
+        errors.append(f"{field} is not a valid date")
+        return None
+    try:
+        return parse_date(raw)
+    except ValueError:
+        errors.append(f"{field} is not a valid date")
+        return None
+
+
+def check_lock(tenant: Tenant, when: date, errors: list[str]) -> None:
+    lock = tenant.lock_date()
+    if lock is not None and when <= lock:
+        errors.append(messages.locked(lock))
+
+
+def find_contact(tenant: Tenant, raw: Any) -> Contact | None:
+    if not isinstance(raw, dict):
+        return None
+    if raw.get("ContactID"):
+        return tenant.contacts.get(str(raw["ContactID"]).lower())
+    if raw.get("ContactNumber"):
+        number = str(raw["ContactNumber"])
+        return next((c for c in tenant.contacts.values() if c.contact_number == number), None)
+    if raw.get("Name"):
+        name = str(raw["Name"]).strip().casefold()
+        found = [c for c in tenant.contacts.values() if c.name.casefold() == name]
+        return next((c for c in found if c.status == "ACTIVE"), found[0] if found else None)
+    return None
+
+
+def resolve_contact(tenant: Tenant, raw: Any, now: datetime, errors: list[str]) -> Contact | None:
+    """The document's contact; as in Xero, a new name creates the contact."""
+    if not isinstance(raw, dict) or not any(raw.get(k) for k in ("ContactID", "ContactNumber", "Name")):
+        errors.append("A Contact must be specified for this type of transaction")
+        return None
+    contact = find_contact(tenant, raw)
+    if contact is None:
+        if raw.get("ContactID") or not raw.get("Name"):
+            errors.append(messages.not_found("Contact", str(raw.get("ContactID") or raw.get("ContactNumber"))))
+            return None
+        contact = Contact(new_id(), str(raw["Name"]).strip(), now, contact_number=raw.get("ContactNumber"))
+        contact.is_customer = True
+        return contact  # the caller adds it to the books only if the document is saved
+    if contact.status != "ACTIVE":
+        errors.append(messages.CONTACT_ARCHIVED)
+    return contact
+
+
+def resolve_currency(tenant: Tenant, raw: dict[str, Any], errors: list[str]) -> tuple[str, Decimal]:
+    code = str(raw.get("CurrencyCode") or tenant.base_currency).upper()
+    if code not in tenant.currencies:
+        errors.append(messages.not_subscribed(code))
+        return code, Decimal("1")
+    if code == tenant.base_currency:
+        return code, Decimal("1.000000")
+    given = to_decimal(raw.get("CurrencyRate"))
+    if given is not None and given > 0:
+        return code, places(given, 6)
+    return code, tenant.rates.get(code, Decimal("1.000000"))
+
+
+def read_line_amount_types(raw: dict[str, Any], errors: list[str], default: str = "Exclusive") -> str:
+    value = raw.get("LineAmountTypes") or default
+    if value not in LINE_AMOUNT_TYPES:
+        errors.append(f"LineAmountTypes '{value}' is not valid")
+        return default
+    return str(value)
+
+
+def _tracking(tenant: Tenant, raw: Any, errors: list[str]) -> list[Tracking]:
+    if not raw:
+        return []
+    if not isinstance(raw, list) or len(raw) > 2:
+        errors.append("A line item can have at most two tracking categories")
+        return []
+    found: list[Tracking] = []
+    for item in raw:
+        name = str(item.get("Name") or "")
+        option = str(item.get("Option") or "")
+        category = next(
+            (c for c in tenant.tracking if c.name == name or c.category_id == item.get("TrackingCategoryID")), None
+        )
+        chosen = None
+        if category is not None:
+            chosen = next(
+                (o for o in category.options if o.name == option or o.option_id == item.get("TrackingOptionID")), None
+            )
+        if category is None or chosen is None or chosen.status != "ACTIVE":
+            errors.append(messages.bad_tracking(name, option))
+            continue
+        found.append(Tracking(category.category_id, chosen.option_id, category.name, chosen.name))
+    return found
+
+
+def read_lines(
+    tenant: Tenant, raw: Any, line_amount_types: str, unitdp: int, errors: list[str], need_account: bool = True
+) -> list[Line]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors.append("LineItems must be a list")
+        return []
+    lines: list[Line] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            errors.append("A line item must be an object")
+            continue
+        quantity = to_decimal(item.get("Quantity"))
+        quantity = Decimal("1") if quantity is None else quantity
+        unit = to_decimal(item.get("UnitAmount"))
+        given_line = to_decimal(item.get("LineAmount"))
+        if unit is None:
+            unit = given_line / quantity if given_line is not None and quantity else Decimal("0")
+        unit = places(unit, unitdp)
+        discount = to_decimal(item.get("DiscountRate"))
+        gross = quantity * unit
+        if discount:
+            gross = gross * (Decimal(100) - discount) / Decimal(100)
+        line_amount = cents(gross)
+        code = str(item.get("AccountCode") or "")
+        account = tenant.account_by_code(code) if code else None
+        if account is None and item.get("AccountID"):
+            account = tenant.account_by_id(str(item["AccountID"]))
+        if (account is None or account.status != "ACTIVE") and (need_account or code):
+            errors.append(messages.bad_account(code or str(item.get("AccountID") or "")))
+        tax_type = (
+            "NONE"
+            if line_amount_types == "NoTax"
+            else str(item.get("TaxType") or (account.tax_type if account else "NONE"))
+        )
+        rate = tenant.tax_rate(tax_type)
+        if rate is None:
+            errors.append(messages.bad_tax_type(tax_type))
+        tax = line_tax(line_amount, rate.rate if rate else Decimal(0), line_amount_types)
+        lines.append(
+            Line(
+                line_item_id=str(item.get("LineItemID") or new_id()),
+                description=str(item.get("Description") or ""),
+                quantity=quantity,
+                unit_amount=unit,
+                account_code=account.code if account else code,
+                tax_type=tax_type,
+                line_amount=line_amount,
+                tax_amount=tax,
+                discount_rate=discount,
+                tracking=_tracking(tenant, item.get("Tracking"), errors),
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class Totals:
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+
+
+def totals(lines: list[Line], line_amount_types: str) -> Totals:
+    amounts = sum((line.line_amount for line in lines), Decimal("0.00"))
+    tax = sum((line.tax_amount for line in lines), Decimal("0.00"))
+    sub_total = amounts - tax if line_amount_types == "Inclusive" else amounts
+    return Totals(cents(sub_total), cents(tax), cents(sub_total + tax))

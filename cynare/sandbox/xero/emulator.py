@@ -1,0 +1,223 @@
+"""The emulator object: books, identity, limits and faults, served on a loopback port.
+
+In-process tests use its Python API (inspection, faults, what people do in Xero directly); the
+served emulator offers the same under /_sandbox/ (see admin.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from cynare.sandbox.xero import direct, seed, snapshot
+from cynare.sandbox.xero.app import XeroApp
+from cynare.sandbox.xero.calllog import CallLog, TenantCounts
+from cynare.sandbox.xero.clock import Clock, ScaledClock
+from cynare.sandbox.xero.contract import ContractChecker, load_spec
+from cynare.sandbox.xero.faults import FaultKind, Faults
+from cynare.sandbox.xero.idempotency import IdempotencyStore
+from cynare.sandbox.xero.identity import Identity
+from cynare.sandbox.xero.limits import RateLimits
+from cynare.sandbox.xero.state import Tenant
+
+HOST = "127.0.0.1"
+
+
+class Emulator:
+    """A stateful, multi-tenant Xero. `validate=True` checks every call against the official spec."""
+
+    def __init__(
+        self,
+        *,
+        time_scale: float = 1.0,
+        clock: Clock | None = None,
+        validate: bool = False,
+        spec_path: Path | None = None,
+        snapshot_path: str | None = None,
+    ) -> None:
+        self.clock: Clock = clock or ScaledClock(time_scale)
+        self.lock = threading.RLock()
+        self.tenants: dict[str, Tenant] = snapshot.load(snapshot_path) if snapshot_path else seed.fresh_tenants()
+        self.clients = {c.client_id: c for c in seed.CLIENTS}
+        self.identity = Identity(self.clock, self.clients, self.tenants)
+        self.limits = RateLimits(self.clock)
+        self.idempotency = IdempotencyStore(self.clock)
+        self.faults = Faults()
+        self.log = CallLog()
+        self.contract: ContractChecker | None = ContractChecker(load_spec(spec_path)) if validate else None
+        self.violations: list[str] = []
+        self._violations_lock = threading.Lock()
+        self.app = XeroApp(self)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- serving ---------------------------------------------------------------------------
+    def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1 (a free port when 0) in a background thread; returns the base URL."""
+        # werkzeug logs every request at INFO; a benchmark would spend its time printing.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(HOST, port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="xero-emulator", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Emulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not serving")
+        return int(self._server.server_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def accounting_url(self) -> str:
+        return f"{self.url}/api.xro/2.0"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/connect/token"
+
+    # --- identity shortcuts ----------------------------------------------------------------
+    def client_for(self, entity: str) -> seed.ClientApp:
+        return seed.CUSTOM_CLIENTS[self.tenant(entity).tenant_id]
+
+    def token(self, entity: str) -> str:
+        """An access token for the entity's custom connection, got over HTTP like a script would."""
+        client = self.client_for(entity)
+        reply = requests.post(
+            self.token_url,
+            data={"grant_type": "client_credentials"},
+            auth=(client.client_id, client.client_secret),
+            timeout=10,
+        )
+        reply.raise_for_status()
+        return str(reply.json()["access_token"])
+
+    # --- inspection ------------------------------------------------------------------------
+    def tenant(self, key: str) -> Tenant:
+        """A tenant by entity code (UK, IE, US) or tenant id."""
+        if key.upper() in seed.TENANT_IDS:
+            key = seed.TENANT_IDS[key.upper()]
+        return self.tenants[key.lower()]
+
+    def counts(self) -> dict[str, TenantCounts]:
+        return self.log.counts()
+
+    def note_violations(self, found: list[str]) -> None:
+        if found:
+            with self._violations_lock:
+                self.violations.extend(found)
+
+    def state_summary(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                t.tenant_id: {
+                    "entity": t.entity_code,
+                    "name": t.name,
+                    "base_currency": t.base_currency,
+                    "currencies": list(t.currencies),
+                    "period_lock_date": t.period_lock_date.isoformat() if t.period_lock_date else None,
+                    "day_limit": t.day_limit,
+                    "contacts": len(t.contacts),
+                    "invoices": len(t.invoices),
+                    "credit_notes": len(t.credit_notes),
+                    "payments": len(t.payments),
+                    "overpayments": len(t.overpayments),
+                    "allocations": len(t.allocations),
+                }
+                for t in self.tenants.values()
+            }
+
+    # --- control ---------------------------------------------------------------------------
+    def inject(self, kind: FaultKind, count: int = 1, entity: str | None = None, seconds: float = 0.0) -> None:
+        self.faults.add(kind, count, self.tenant(entity).tenant_id if entity else None, seconds)
+
+    def set_day_limit(self, entity: str, limit: int) -> None:
+        with self.lock:
+            self.tenant(entity).day_limit = limit
+
+    def reset(self) -> None:
+        """Fresh books, no tokens, no faults, no call log, fresh rate windows."""
+        self._replace_books(seed.fresh_tenants())
+        self.identity.reset()
+        self.limits.reset()
+        self.idempotency.reset()
+        self.faults.clear()
+        self.log.reset()
+        with self._violations_lock:
+            self.violations.clear()
+
+    def save_snapshot(self, path: str | Path) -> None:
+        with self.lock:
+            snapshot.save(self.tenants, path)
+
+    def load_snapshot(self, path: str | Path) -> None:
+        self._replace_books(snapshot.load(path))
+
+    def _replace_books(self, tenants: dict[str, Tenant]) -> None:
+        with self.lock:
+            # Identity shares this dict: change it in place.
+            self.tenants.clear()
+            self.tenants.update(tenants)
+
+    # --- what people do in Xero directly ----------------------------------------------------
+    def receive_from_bank_feed(
+        self, entity: str, invoice_id: str, amount: Decimal, on: date | None = None, account_code: str = "090"
+    ) -> str:
+        with self.lock:
+            return direct.receive_from_bank_feed(
+                self.tenant(entity), self.clock.now(), invoice_id, amount, on, account_code
+            )
+
+    def record_batch_payment(
+        self, entity: str, receipts: list[tuple[str, Decimal]], on: date | None = None, account_code: str = "090"
+    ) -> list[str]:
+        with self.lock:
+            return direct.record_batch_payment(self.tenant(entity), self.clock.now(), receipts, on, account_code)
+
+    def allocate_credit(
+        self, entity: str, credit_id: str, invoice_id: str, amount: Decimal, on: date | None = None
+    ) -> str:
+        with self.lock:
+            return direct.allocate_credit(self.tenant(entity), self.clock.now(), credit_id, invoice_id, amount, on)
+
+    def void_invoice(self, entity: str, invoice_id: str) -> None:
+        with self.lock:
+            direct.void_invoice(self.tenant(entity), self.clock.now(), invoice_id)
+
+    def edit_contact(self, entity: str, contact_id: str, **changes: Any) -> None:
+        with self.lock:
+            direct.edit_contact(self.tenant(entity), self.clock.now(), contact_id, changes)
+
+    def set_lock_date(self, entity: str, period: date | None, end_of_year: date | None = None) -> None:
+        with self.lock:
+            direct.set_lock_date(self.tenant(entity), period, end_of_year)
+
+    def unsubscribe_currency(self, entity: str, code: str) -> None:
+        with self.lock:
+            direct.unsubscribe_currency(self.tenant(entity), code)

@@ -1,0 +1,225 @@
+"""Xero's identity service: consent page, token endpoint and /connections.
+
+Grants: authorization_code (web apps, any tenants the user consents to), refresh_token (single use,
+rotating, the previous token still good for a 30-minute grace, unused ones dead after 60 days) and
+client_credentials (custom connections, one organisation per client id, no refresh token).
+All lifetimes are emulated seconds on the injected clock. Tokens and secrets are never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from cynare.sandbox.xero.clock import Clock
+from cynare.sandbox.xero.errors import XeroError, unauthorized
+from cynare.sandbox.xero.seed import ClientApp
+from cynare.sandbox.xero.state import Tenant
+
+ACCESS_LIFETIME = 30 * 60
+REFRESH_GRACE = 30 * 60
+REFRESH_UNUSED_LIFETIME = 60 * 24 * 3600
+CODE_LIFETIME = 5 * 60
+DEFAULT_SCOPE = "accounting.transactions accounting.contacts accounting.settings accounting.reports.read"
+
+
+@dataclass
+class Connection:
+    connection_id: str
+    client_id: str
+    tenant_ids: list[str]
+    auth_event_id: str
+    created: datetime
+
+
+@dataclass
+class AccessToken:
+    connection: Connection
+    expires_at: float
+
+
+@dataclass
+class RefreshToken:
+    connection: Connection
+    expires_at: float
+    scope: str
+    first_used_at: float | None = None
+
+
+@dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str
+    tenant_ids: list[str]
+    scope: str
+    expires_at: float
+
+
+def _oauth_error(error: str, status: int = 400) -> XeroError:
+    return XeroError(status, {"error": error})
+
+
+@dataclass
+class Identity:
+    clock: Clock
+    clients: dict[str, ClientApp]
+    tenants: dict[str, Tenant]
+    _access: dict[str, AccessToken] = field(default_factory=dict)
+    _refresh: dict[str, RefreshToken] = field(default_factory=dict)
+    _codes: dict[str, _Code] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- authorize -------------------------------------------------------------------------
+    def consent_page(self, query: Mapping[str, str]) -> str:
+        client = self.clients.get(query.get("client_id", ""))
+        if client is None or query.get("response_type") != "code" or not query.get("redirect_uri"):
+            raise _oauth_error("unauthorized_client")
+        boxes = "".join(
+            f'<li><label><input type="checkbox" name="tenant_id" value="{t}" checked> '
+            f"{html.escape(self.tenants[t].name)}</label></li>"
+            for t in client.tenant_ids
+            if t in self.tenants
+        )
+        hidden = "".join(
+            f'<input type="hidden" name="{k}" value="{html.escape(query.get(k, ""))}">'
+            for k in ("client_id", "redirect_uri", "scope", "state", "response_type")
+        )
+        return (
+            "<!doctype html><html><head><title>Xero | Authorise app</title></head><body>"
+            f"<h1>{html.escape(client.name)} wants access to your Xero organisations</h1>"
+            f'<form method="post" action="/identity/connect/authorize">{hidden}<ul>{boxes}</ul>'
+            '<button type="submit" name="approve" value="1">Allow access</button></form></body></html>'
+        )
+
+    def consent(self, form: Mapping[str, str], chosen: list[str]) -> str:
+        """The redirect URL after the user allowed access to `chosen` organisations."""
+        client = self.clients.get(form.get("client_id", ""))
+        if client is None:
+            raise _oauth_error("unauthorized_client")
+        tenant_ids = [t for t in chosen if t in client.tenant_ids]
+        if not tenant_ids:
+            raise _oauth_error("access_denied")
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = _Code(
+                client.client_id,
+                form.get("redirect_uri", ""),
+                tenant_ids,
+                form.get("scope") or DEFAULT_SCOPE,
+                self.clock.seconds() + CODE_LIFETIME,
+            )
+        params = {"code": code, "scope": form.get("scope") or DEFAULT_SCOPE}
+        if form.get("state"):
+            params["state"] = form["state"]
+        return f"{form.get('redirect_uri')}?{urlencode(params)}"
+
+    # --- token -----------------------------------------------------------------------------
+    def _client(self, form: Mapping[str, str], authorization: str | None) -> ClientApp:
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        if authorization and authorization.lower().startswith("basic "):
+            try:
+                client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            except ValueError as exc:
+                raise _oauth_error("invalid_client") from exc
+        client = self.clients.get(client_id)
+        if client is None or not secrets.compare_digest(client.client_secret, secret):
+            raise _oauth_error("invalid_client")
+        return client
+
+    def token(self, form: Mapping[str, str], authorization: str | None) -> dict[str, Any]:
+        client = self._client(form, authorization)
+        grant = form.get("grant_type")
+        now = self.clock.seconds()
+        with self._lock:
+            if grant == "client_credentials":
+                if client.custom_tenant_id is None:
+                    raise _oauth_error("unauthorized_client")
+                connection = self._connect(client.client_id, [client.custom_tenant_id])
+                return self._issue(connection, form.get("scope") or DEFAULT_SCOPE, refresh=False)
+            if grant == "authorization_code":
+                code = self._codes.pop(form.get("code", ""), None)
+                if code is None or code.expires_at < now or code.client_id != client.client_id:
+                    raise _oauth_error("invalid_grant")
+                if form.get("redirect_uri") != code.redirect_uri:
+                    raise _oauth_error("invalid_grant")
+                return self._issue(self._connect(client.client_id, code.tenant_ids), code.scope, refresh=True)
+            if grant == "refresh_token":
+                old = self._refresh.get(form.get("refresh_token", ""))
+                if old is None or old.connection.client_id != client.client_id or old.expires_at < now:
+                    raise _oauth_error("invalid_grant")
+                if old.first_used_at is None:
+                    old.first_used_at = now
+                elif now - old.first_used_at > REFRESH_GRACE:
+                    raise _oauth_error("invalid_grant")
+                return self._issue(old.connection, old.scope, refresh=True)
+        raise _oauth_error("unsupported_grant_type")
+
+    def _connect(self, client_id: str, tenant_ids: list[str]) -> Connection:
+        now = self.clock.now()
+        return Connection(secrets.token_hex(16), client_id, list(tenant_ids), secrets.token_hex(16), now)
+
+    def _issue(self, connection: Connection, scope: str, refresh: bool) -> dict[str, Any]:
+        now = self.clock.seconds()
+        access = secrets.token_urlsafe(32)
+        self._access[access] = AccessToken(connection, now + ACCESS_LIFETIME)
+        body: dict[str, Any] = {
+            "access_token": access,
+            # Real seconds, so that a client's own expiry arithmetic matches the emulated clock.
+            "expires_in": max(1, round(ACCESS_LIFETIME * self.clock.time_scale)),
+            "token_type": "Bearer",
+            "scope": scope,
+        }
+        if refresh:
+            token = secrets.token_urlsafe(32)
+            self._refresh[token] = RefreshToken(connection, now + REFRESH_UNUSED_LIFETIME, scope)
+            body["refresh_token"] = token
+        return body
+
+    # --- resource side ---------------------------------------------------------------------
+    def authenticate(self, authorization: str | None) -> AccessToken:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise unauthorized("AuthenticationUnsuccessful")
+        with self._lock:
+            token = self._access.get(authorization[7:].strip())
+        if token is None:
+            raise unauthorized("AuthenticationUnsuccessful")
+        if token.expires_at < self.clock.seconds():
+            expired = datetime.fromtimestamp(token.expires_at, UTC)
+            raise unauthorized(f"TokenExpired: token expired at {expired:%m/%d/%Y %H:%M:%S}")
+        return token
+
+    def connections(self, authorization: str | None) -> list[dict[str, Any]]:
+        connection = self.authenticate(authorization).connection
+        stamp = connection.created.replace(tzinfo=None).isoformat(timespec="milliseconds")
+        return [
+            {
+                "id": _connection_id(connection, tenant_id),
+                "authEventId": connection.auth_event_id,
+                "tenantId": tenant_id,
+                "tenantType": "ORGANISATION",
+                "tenantName": self.tenants[tenant_id].name,
+                "createdDateUtc": stamp,
+                "updatedDateUtc": stamp,
+            }
+            for tenant_id in connection.tenant_ids
+            if tenant_id in self.tenants
+        ]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._access.clear()
+            self._refresh.clear()
+            self._codes.clear()
+
+
+def _connection_id(connection: Connection, tenant_id: str) -> str:
+    raw = connection.connection_id
+    tail = tenant_id.replace("-", "")[-12:]
+    return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-8{raw[17:20]}-{tail}"

@@ -1,0 +1,46 @@
+"""Xero's money arithmetic: amounts to 2 places, tax rounded on each line, half away from zero."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+RATE_PLACES = Decimal("0.000001")
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def places(value: Decimal, dp: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A Decimal from a JSON number or numeric string; None if it is neither."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            parsed = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+        return parsed if parsed.is_finite() else None
+    return None
+
+
+def line_tax(line_amount: Decimal, rate: Decimal, line_amount_types: str) -> Decimal:
+    """Tax on one line; `rate` is a percentage."""
+    if line_amount_types == "NoTax" or not rate:
+        return Decimal("0.00")
+    if line_amount_types == "Inclusive":
+        return cents(line_amount * rate / (Decimal(100) + rate))
+    return cents(line_amount * rate / Decimal(100))
+
+
+def to_base(amount: Decimal, currency_rate: Decimal) -> Decimal:
+    """Base-currency value of a foreign amount; Xero's rate is foreign units per one unit of base."""
+    return cents(amount / currency_rate) if currency_rate else cents(amount)

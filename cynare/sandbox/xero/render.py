@@ -1,0 +1,309 @@
+"""Records to Xero's JSON shapes (PascalCase, Microsoft JSON dates, Decimal amounts)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from cynare.sandbox.xero.jsondates import ms_date, ms_datetime
+from cynare.sandbox.xero.money import cents
+from cynare.sandbox.xero.state import (
+    Account,
+    Allocation,
+    BankTransaction,
+    Contact,
+    CreditNote,
+    Invoice,
+    Line,
+    Overpayment,
+    Payment,
+    Tenant,
+)
+
+RATE = Decimal("0.000001")
+
+
+def _money(value: Decimal) -> Decimal:
+    return cents(value)
+
+
+def contact_ref(tenant: Tenant, contact_id: str) -> dict[str, Any]:
+    contact = tenant.contacts.get(contact_id)
+    if contact is None:
+        return {"ContactID": contact_id}
+    ref: dict[str, Any] = {"ContactID": contact.contact_id, "Name": contact.name, "ContactStatus": contact.status}
+    if contact.contact_number:
+        ref["ContactNumber"] = contact.contact_number
+    return ref
+
+
+def contact(tenant: Tenant, c: Contact, balances: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ContactID": c.contact_id,
+        "ContactStatus": c.status,
+        "Name": c.name,
+        "Addresses": [],
+        "Phones": [],
+        "UpdatedDateUTC": ms_datetime(c.updated),
+        "ContactGroups": [],
+        "IsSupplier": c.is_supplier,
+        "IsCustomer": c.is_customer,
+        "ContactPersons": [],
+        "HasAttachments": False,
+        "HasValidationErrors": False,
+    }
+    for key, value in (
+        ("ContactNumber", c.contact_number),
+        ("AccountNumber", c.account_number),
+        ("FirstName", c.first_name),
+        ("LastName", c.last_name),
+        ("EmailAddress", c.email),
+        ("TaxNumber", c.tax_number),
+        ("DefaultCurrency", c.default_currency),
+    ):
+        if value is not None:
+            out[key] = value
+    if balances:
+        outstanding = sum(
+            (
+                i.amount_due / i.currency_rate
+                for i in tenant.invoices.values()
+                if _open(i) and i.contact_id == c.contact_id
+            ),
+            Decimal(0),
+        )
+        out["Balances"] = {"AccountsReceivable": {"Outstanding": cents(outstanding), "Overdue": Decimal("0.00")}}
+    return out
+
+
+def _open(invoice: Invoice) -> bool:
+    return invoice.type == "ACCREC" and invoice.status == "AUTHORISED"
+
+
+def line(item: Line, unitdp: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "LineItemID": item.line_item_id,
+        "Description": item.description,
+        "Quantity": item.quantity,
+        "UnitAmount": item.unit_amount.quantize(Decimal(1).scaleb(-unitdp)),
+        "AccountCode": item.account_code,
+        "TaxType": item.tax_type,
+        "TaxAmount": _money(item.tax_amount),
+        "LineAmount": _money(item.line_amount),
+        "Tracking": [
+            {"TrackingCategoryID": t.category_id, "TrackingOptionID": t.option_id, "Name": t.name, "Option": t.option}
+            for t in item.tracking
+        ],
+    }
+    if item.discount_rate is not None:
+        out["DiscountRate"] = item.discount_rate
+    return out
+
+
+def payment_summary(p: Payment) -> dict[str, Any]:
+    return {
+        "PaymentID": p.payment_id,
+        "Date": ms_date(p.date),
+        "Amount": _money(p.amount),
+        "CurrencyRate": p.currency_rate.quantize(RATE),
+        "Reference": p.reference or "",
+        "HasAccount": False,
+        "HasValidationErrors": False,
+    }
+
+
+def invoice_ref(tenant: Tenant, invoice: Invoice) -> dict[str, Any]:
+    return {
+        "InvoiceID": invoice.invoice_id,
+        "InvoiceNumber": invoice.number,
+        "Type": invoice.type,
+        "Contact": contact_ref(tenant, invoice.contact_id),
+        "CurrencyCode": invoice.currency_code,
+        "Payments": [],
+        "CreditNotes": [],
+        "Prepayments": [],
+        "Overpayments": [],
+        "HasErrors": False,
+        "IsDiscounted": False,
+    }
+
+
+def invoice(tenant: Tenant, i: Invoice, unitdp: int = 2, summary: bool = False) -> dict[str, Any]:
+    allocations = [tenant.allocations[a] for a in i.allocation_ids if a in tenant.allocations]
+    out: dict[str, Any] = {
+        "Type": i.type,
+        "InvoiceID": i.invoice_id,
+        "InvoiceNumber": i.number,
+        "Reference": i.reference or "",
+        "Contact": contact_ref(tenant, i.contact_id),
+        "Date": ms_date(i.date),
+        "Status": i.status,
+        "LineAmountTypes": i.line_amount_types,
+        "SubTotal": _money(i.sub_total),
+        "TotalTax": _money(i.total_tax),
+        "Total": _money(i.total),
+        "TotalDiscount": Decimal("0.00"),
+        "UpdatedDateUTC": ms_datetime(i.updated),
+        "CurrencyCode": i.currency_code,
+        "CurrencyRate": i.currency_rate.quantize(RATE),
+        "AmountDue": _money(i.amount_due),
+        "AmountPaid": _money(i.amount_paid),
+        "AmountCredited": _money(i.amount_credited),
+        "SentToContact": False,
+        "IsDiscounted": False,
+        "HasAttachments": False,
+        "HasErrors": False,
+        "Payments": [
+            payment_summary(tenant.payments[p]) for p in i.payment_ids if tenant.payments[p].status != "DELETED"
+        ],
+        "CreditNotes": [
+            {
+                "CreditNoteID": a.source_id,
+                "CreditNoteNumber": tenant.credit_notes[a.source_id].number,
+                "AppliedAmount": _money(a.amount),
+                "Date": ms_date(a.date),
+                "Total": _money(tenant.credit_notes[a.source_id].total),
+            }
+            for a in allocations
+            if a.source_kind == "CREDITNOTE"
+        ],
+        "Overpayments": [
+            {
+                "OverpaymentID": a.source_id,
+                "AppliedAmount": _money(a.amount),
+                "Date": ms_date(a.date),
+                "Total": _money(tenant.overpayments[a.source_id].total),
+            }
+            for a in allocations
+            if a.source_kind == "OVERPAYMENT"
+        ],
+        "Prepayments": [],
+    }
+    if i.due_date is not None:
+        out["DueDate"] = ms_date(i.due_date)
+    if i.fully_paid_on is not None:
+        out["FullyPaidOnDate"] = ms_date(i.fully_paid_on)
+    if not summary:
+        out["LineItems"] = [line(li, unitdp) for li in i.lines]
+    return out
+
+
+def allocation(tenant: Tenant, a: Allocation) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "AllocationID": a.allocation_id,
+        "Amount": _money(a.amount),
+        "Date": ms_date(a.date),
+        "Invoice": invoice_ref(tenant, tenant.invoices[a.invoice_id]),
+        "IsDeleted": False,
+    }
+    if a.source_kind == "CREDITNOTE":
+        note = tenant.credit_notes[a.source_id]
+        out["CreditNote"] = {"CreditNoteID": note.credit_note_id, "CreditNoteNumber": note.number, "Type": note.type}
+    else:
+        out["Overpayment"] = {"OverpaymentID": a.source_id, "Type": "RECEIVE-OVERPAYMENT"}
+    return out
+
+
+def credit_note(tenant: Tenant, n: CreditNote, unitdp: int = 2) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Type": n.type,
+        "CreditNoteID": n.credit_note_id,
+        "CreditNoteNumber": n.number,
+        "Reference": n.reference or "",
+        "Contact": contact_ref(tenant, n.contact_id),
+        "Date": ms_date(n.date),
+        "Status": n.status,
+        "LineAmountTypes": n.line_amount_types,
+        "LineItems": [line(li, unitdp) for li in n.lines],
+        "SubTotal": _money(n.sub_total),
+        "TotalTax": _money(n.total_tax),
+        "Total": _money(n.total),
+        "UpdatedDateUTC": ms_datetime(n.updated),
+        "CurrencyCode": n.currency_code,
+        "CurrencyRate": n.currency_rate.quantize(RATE),
+        "RemainingCredit": _money(n.remaining_credit),
+        "Allocations": [allocation(tenant, tenant.allocations[a]) for a in n.allocation_ids],
+        "Payments": [],
+        "HasAttachments": False,
+        "HasErrors": False,
+    }
+    if n.fully_paid_on is not None:
+        out["FullyPaidOnDate"] = ms_date(n.fully_paid_on)
+    return out
+
+
+def account_ref(account: Account | None, code: str) -> dict[str, Any]:
+    if account is None:
+        return {"Code": code}
+    return {"AccountID": account.account_id, "Code": account.code, "Name": account.name}
+
+
+def payment(tenant: Tenant, p: Payment) -> dict[str, Any]:
+    inv = tenant.invoices[p.invoice_id]
+    out: dict[str, Any] = {
+        "PaymentID": p.payment_id,
+        "Date": ms_date(p.date),
+        "Amount": _money(p.amount),
+        "BankAmount": _money(p.amount),
+        "CurrencyRate": p.currency_rate.quantize(RATE),
+        "Reference": p.reference or "",
+        "IsReconciled": p.is_reconciled,
+        "Status": p.status,
+        "PaymentType": p.payment_type,
+        "UpdatedDateUTC": ms_datetime(p.updated),
+        "Account": account_ref(tenant.account_by_code(p.account_code), p.account_code),
+        "Invoice": invoice_ref(tenant, inv),
+        "HasAccount": True,
+        "HasValidationErrors": False,
+    }
+    if p.batch_payment_id:
+        out["BatchPaymentID"] = p.batch_payment_id
+    return out
+
+
+def overpayment(tenant: Tenant, o: Overpayment) -> dict[str, Any]:
+    return {
+        "Type": o.type,
+        "OverpaymentID": o.overpayment_id,
+        "Contact": contact_ref(tenant, o.contact_id),
+        "Date": ms_date(o.date),
+        "Status": o.status,
+        "LineAmountTypes": o.line_amount_types,
+        "LineItems": [line(li, 2) for li in o.lines],
+        "SubTotal": _money(o.sub_total),
+        "TotalTax": _money(o.total_tax),
+        "Total": _money(o.total),
+        "UpdatedDateUTC": ms_datetime(o.updated),
+        "CurrencyCode": o.currency_code,
+        "CurrencyRate": o.currency_rate.quantize(RATE),
+        "RemainingCredit": _money(o.remaining_credit),
+        "Allocations": [allocation(tenant, tenant.allocations[a]) for a in o.allocation_ids],
+        "Payments": [],
+        "HasAttachments": False,
+        "Reference": o.reference or "",
+    }
+
+
+def bank_transaction(tenant: Tenant, b: BankTransaction) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "BankTransactionID": b.bank_transaction_id,
+        "Type": b.type,
+        "Contact": contact_ref(tenant, b.contact_id),
+        "BankAccount": account_ref(tenant.account_by_code(b.bank_account_code), b.bank_account_code),
+        "LineItems": [line(li, 2) for li in b.lines],
+        "IsReconciled": b.is_reconciled,
+        "Date": ms_date(b.date),
+        "Reference": b.reference or "",
+        "CurrencyCode": b.currency_code,
+        "CurrencyRate": b.currency_rate.quantize(RATE),
+        "Status": b.status,
+        "LineAmountTypes": b.line_amount_types,
+        "SubTotal": _money(b.sub_total),
+        "TotalTax": _money(b.total_tax),
+        "Total": _money(b.total),
+        "UpdatedDateUTC": ms_datetime(b.updated),
+        "HasAttachments": False,
+    }
+    if b.overpayment_id:
+        out["OverpaymentID"] = b.overpayment_id
+    return out

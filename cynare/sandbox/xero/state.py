@@ -1,0 +1,246 @@
+"""The books of each emulated organisation: plain records, no rules (those live per resource)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class Account:
+    account_id: str
+    code: str
+    name: str
+    type: str  # Xero's AccountType: BANK, REVENUE, EXPENSE, CURRENT, CURRLIAB, EQUITY ...
+    account_class: str  # ASSET, LIABILITY, EQUITY, REVENUE, EXPENSE
+    tax_type: str = "NONE"
+    status: str = "ACTIVE"
+    system_account: str | None = None
+    bank_account_number: str | None = None
+    currency_code: str | None = None
+    enable_payments: bool = False
+
+
+@dataclass
+class TaxRate:
+    name: str
+    tax_type: str
+    rate: Decimal
+    report_tax_type: str | None = None
+    status: str = "ACTIVE"
+
+
+@dataclass
+class TrackingOption:
+    option_id: str
+    name: str
+    status: str = "ACTIVE"
+
+
+@dataclass
+class TrackingCategory:
+    category_id: str
+    name: str
+    options: list[TrackingOption]
+    status: str = "ACTIVE"
+
+
+@dataclass
+class Tracking:
+    category_id: str
+    option_id: str
+    name: str
+    option: str
+
+
+@dataclass
+class Line:
+    line_item_id: str
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    account_code: str
+    tax_type: str
+    line_amount: Decimal
+    tax_amount: Decimal
+    discount_rate: Decimal | None = None
+    tracking: list[Tracking] = field(default_factory=list)
+
+
+@dataclass
+class Contact:
+    contact_id: str
+    name: str
+    updated: datetime
+    status: str = "ACTIVE"
+    contact_number: str | None = None
+    account_number: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    tax_number: str | None = None
+    default_currency: str | None = None
+    is_customer: bool = False
+    is_supplier: bool = False
+
+
+@dataclass
+class Document:
+    """What invoices, credit notes and overpayments share: lines, totals, currency, dates."""
+
+    contact_id: str
+    date: date
+    status: str
+    line_amount_types: str
+    currency_code: str
+    currency_rate: Decimal
+    lines: list[Line]
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+    updated: datetime
+    reference: str | None = None
+
+
+@dataclass
+class Invoice(Document):
+    invoice_id: str = ""
+    type: str = "ACCREC"
+    number: str = ""
+    due_date: date | None = None
+    amount_paid: Decimal = ZERO
+    amount_credited: Decimal = ZERO
+    fully_paid_on: date | None = None
+    payment_ids: list[str] = field(default_factory=list)
+    allocation_ids: list[str] = field(default_factory=list)
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid - self.amount_credited
+
+
+@dataclass
+class CreditNote(Document):
+    credit_note_id: str = ""
+    type: str = "ACCRECCREDIT"
+    number: str = ""
+    allocated: Decimal = ZERO
+    fully_paid_on: date | None = None
+    allocation_ids: list[str] = field(default_factory=list)
+
+    @property
+    def remaining_credit(self) -> Decimal:
+        return self.total - self.allocated
+
+
+@dataclass
+class Overpayment(Document):
+    overpayment_id: str = ""
+    bank_transaction_id: str = ""
+    type: str = "RECEIVE-OVERPAYMENT"
+    allocated: Decimal = ZERO
+    allocation_ids: list[str] = field(default_factory=list)
+
+    @property
+    def remaining_credit(self) -> Decimal:
+        return self.total - self.allocated
+
+
+@dataclass
+class BankTransaction(Document):
+    bank_transaction_id: str = ""
+    type: str = "RECEIVE"
+    bank_account_code: str = ""
+    overpayment_id: str | None = None
+    is_reconciled: bool = False
+
+
+@dataclass
+class Allocation:
+    allocation_id: str
+    source_kind: str  # CREDITNOTE or OVERPAYMENT
+    source_id: str
+    invoice_id: str
+    amount: Decimal
+    date: date
+    updated: datetime
+
+
+@dataclass
+class Payment:
+    payment_id: str
+    invoice_id: str
+    account_code: str
+    date: date
+    amount: Decimal
+    currency_rate: Decimal
+    updated: datetime
+    reference: str | None = None
+    status: str = "AUTHORISED"
+    batch_payment_id: str | None = None
+    is_reconciled: bool = False
+    payment_type: str = "ACCRECPAYMENT"
+
+
+@dataclass
+class HistoryRecord:
+    changes: str
+    details: str
+    user: str
+    date_utc: datetime
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    entity_code: str
+    name: str
+    legal_name: str
+    short_code: str
+    country_code: str
+    version: str
+    base_currency: str
+    timezone: str
+    created: datetime
+    currencies: list[str]  # subscribed, base included
+    rates: dict[str, Decimal]  # units of currency per one unit of base, when a document gives none
+    accounts: list[Account]
+    tax_rates: list[TaxRate]
+    tracking: list[TrackingCategory]
+    organisation_class: str = "STANDARD"
+    organisation_type: str = "COMPANY"
+    pays_tax: bool = True
+    day_limit: int = 5000
+    period_lock_date: date | None = None
+    end_of_year_lock_date: date | None = None
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    credit_notes: dict[str, CreditNote] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    overpayments: dict[str, Overpayment] = field(default_factory=dict)
+    bank_transactions: dict[str, BankTransaction] = field(default_factory=dict)
+    allocations: dict[str, Allocation] = field(default_factory=dict)
+    history: dict[str, list[HistoryRecord]] = field(default_factory=dict)
+    invoice_numbers: set[str] = field(default_factory=set)  # ACCREC numbers ever used, void or deleted included
+    credit_note_numbers: set[str] = field(default_factory=set)
+    invoice_seq: int = 0
+    credit_note_seq: int = 0
+
+    def account_by_code(self, code: str) -> Account | None:
+        return next((a for a in self.accounts if a.code == code), None)
+
+    def account_by_id(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.account_id.lower() == account_id.lower()), None)
+
+    def tax_rate(self, tax_type: str) -> TaxRate | None:
+        return next((r for r in self.tax_rates if r.tax_type == tax_type and r.status == "ACTIVE"), None)
+
+    def lock_date(self) -> date | None:
+        dates = [d for d in (self.period_lock_date, self.end_of_year_lock_date) if d is not None]
+        return max(dates) if dates else None
+
+    def note(self, record_id: str, changes: str, details: str, when: datetime, user: str = "System Generated") -> None:
+        self.history.setdefault(record_id, []).append(HistoryRecord(changes, details, user, when))
