@@ -112,7 +112,9 @@ class RowShape:
         unknown = [name for name in names if name.strip().lower() not in expected]
         if unknown:
             raise ExtractInputError(_unknown_message(origin, dataset, unknown[0]))
-        missing = [column for column in dataset.columns if column in dataset.required_columns and column not in position]
+        missing = [
+            column for column in dataset.columns if column in dataset.required_columns and column not in position
+        ]
         if missing:
             raise ExtractInputError(
                 f"{origin}: column {missing[0]!r} is missing; {dataset.filename} expects the columns "

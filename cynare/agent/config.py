@@ -39,7 +39,7 @@ class SqlSource(_Section):
     url: str | None = None
     url_env: str | None = None
     queries: Path = Path("queries")
-    datasets: list[str] = Field(default_factory=lambda: list(DATASETS))
+    datasets: list[str] | None = None  # None: every dataset that has a query file
     # SQL Server: "SNAPSHOT" gives every entity's queries one consistent view of the PMS.
     isolation_level: str | None = None
     busy_retries: int = Field(default=5, ge=0)
@@ -146,7 +146,7 @@ def load_config(path: Path) -> AgentConfig:
 
 def _datasets_of(config: AgentConfig) -> list[str]:
     if isinstance(config.source, SqlSource):
-        return config.source.datasets
+        return config.source.datasets or []
     return list(config.source.datasets)
 
 

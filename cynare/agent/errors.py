@@ -5,6 +5,9 @@ AgentError                  anything the agent reports to a person and stops on
 ├── ExtractInputError       a query or export file gives columns or values the extract cannot take
 ├── SourceBusy              the PMS is locked or busy after every retry: try again later
 ├── StorageUnavailable      storage could not be reached after every retry (nothing half visible)
+├── StorageError            storage refused for good (permission, expiry): retrying will not help
+├── TransientStorageError   one failed storage call that may pass (retried with backoff)
+├── BlobExists / CannotRead what a create-only SAS answers: already there / may not read
 └── WritebackError          a write-back document could not be applied (nothing of it applied)
 
 No message carries a secret: storage errors are described by their kind and status, never by URL.
@@ -31,3 +34,19 @@ class StorageUnavailable(AgentError):
 
 class WritebackError(AgentError):
     """A write-back document could not be applied; its transaction was rolled back."""
+
+
+class StorageError(AgentError):
+    """Storage refused an operation for good (permission, missing container): retrying will not help."""
+
+
+class TransientStorageError(AgentError):
+    """The network or the service failed for now: worth retrying."""
+
+
+class BlobExists(AgentError):
+    """A create-only upload found the blob already there."""
+
+
+class CannotRead(AgentError):
+    """The credential may create blobs but not read their properties (a create-only SAS)."""

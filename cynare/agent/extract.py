@@ -156,9 +156,9 @@ class Extractor:
     def _commit(
         self, entity: str, building: Path, extracted: _Extracted, since: dict[str, Any], as_at: date, full: bool
     ) -> EntityOutcome:
-        if not full and since and extracted.changed_rows == 0:
-            if extracted.snapshots == self.state.snapshot_hashes(entity):
-                return EntityOutcome(entity, None, 0, "no changes since the last batch")
+        unchanged = not full and since and extracted.changed_rows == 0
+        if unchanged and extracted.snapshots == self.state.snapshot_hashes(entity):
+            return EntityOutcome(entity, None, 0, "no changes since the last batch")
         start = min(date.fromisoformat(extracted.first_date), as_at) if extracted.first_date else as_at
         manifest = commit_manifest(
             building,

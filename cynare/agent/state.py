@@ -89,9 +89,7 @@ class AgentState:
         row = self._db.execute("SELECT 1 FROM batches WHERE entity = ? AND batch_id = ?", (entity, batch_id))
         return row.fetchone() is not None
 
-    def record_batch(
-        self, batch: BatchRecord, watermarks: dict[str, Any], snapshots: dict[str, str]
-    ) -> None:
+    def record_batch(self, batch: BatchRecord, watermarks: dict[str, Any], snapshots: dict[str, str]) -> None:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,NULL)",

@@ -133,7 +133,8 @@ def _reference_rows(db: sqlite3.Connection) -> None:
             db.execute("INSERT INTO tracking VALUES (?,?,?,?,?)", (entity.code, "department", code, "Department", name))
         for index, account in enumerate(ref.BANK_ACCOUNTS, start=1):
             db.execute(
-                "INSERT INTO bank_accounts VALUES (?,?,?,?)", (entity.code, f"{entity.code}-BANK{index}", entity.currency, account)
+                "INSERT INTO bank_accounts VALUES (?,?,?,?)",
+                (entity.code, f"{entity.code}-BANK{index}", entity.currency, account),
             )
 
 

@@ -8,7 +8,6 @@ extract date). Rows stream from the server in partitions, so memory does not gro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -20,8 +19,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cynare.agent.errors import AgentError, ExtractInputError, SourceBusy
 from cynare.agent.sources import DatasetStream
+from cynare.agent.sqltext import parameters_for
+from cynare.extract.datasets import DATASETS
 
-_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 # Words the drivers use when the database is locked or busy (SQLite, SQL Server, PostgreSQL).
 _BUSY = ("database is locked", "database is busy", "deadlock", "lock request time out", "timeout expired",
          "could not obtain lock", "lock timeout")  # fmt: skip
@@ -50,7 +50,7 @@ class SqlSession:
             return None
         sql = path.read_text(encoding="utf-8")
         values = {"entity": self._entity, "since": since, "as_at": as_at.isoformat()}
-        parameters = {name: values[name] for name in set(_PARAMETER.findall(sql)) if name in values}
+        parameters = parameters_for(sql, values)
         origin = f"query file {path}"
         try:
             result = self._connection.execution_options(stream_results=True, yield_per=_PARTITION).execute(
@@ -58,8 +58,12 @@ class SqlSession:
             )
         except DBAPIError as exc:
             if is_busy(exc):
-                raise SourceBusy(f"{origin}: the PMS database is locked or busy ({describe_database_error(exc)})") from None
-            raise ExtractInputError(f"{origin}: the database refused the query: {describe_database_error(exc)}") from None
+                raise SourceBusy(
+                    f"{origin}: the PMS database is locked or busy ({describe_database_error(exc)})"
+                ) from None
+            raise ExtractInputError(
+                f"{origin}: the database refused the query: {describe_database_error(exc)}"
+            ) from None
         return DatasetStream(origin, list(result.keys()), self._rows(result, origin))
 
     def _rows(self, result: Any, origin: str) -> Iterator[Sequence[Any]]:
@@ -68,7 +72,9 @@ class SqlSession:
                 yield from partition
         except DBAPIError as exc:
             if is_busy(exc):
-                raise SourceBusy(f"{origin}: the PMS database is locked or busy ({describe_database_error(exc)})") from None
+                raise SourceBusy(
+                    f"{origin}: the PMS database is locked or busy ({describe_database_error(exc)})"
+                ) from None
             raise ExtractInputError(f"{origin}: reading rows failed: {describe_database_error(exc)}") from None
         finally:
             result.close()
@@ -76,11 +82,14 @@ class SqlSession:
 
 class SqlSource:
     def __init__(
-        self, url: str, queries: Path, datasets: Sequence[str], *, isolation_level: str | None = None,
+        self, url: str, queries: Path, datasets: Sequence[str] | None, *, isolation_level: str | None = None,
         busy_timeout_seconds: float = 2.0,
     ) -> None:  # fmt: skip
         self._queries = queries
-        self._datasets = list(datasets)
+        # Not configured: every dataset that has a query file, in the registry's order.
+        self._datasets = (
+            list(datasets) if datasets is not None else [n for n in DATASETS if (queries / f"{n}.sql").is_file()]
+        )
         options: dict[str, Any] = {}
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": busy_timeout_seconds}

@@ -1,0 +1,131 @@
+"""Use case: upload committed batches to the `inbound` container, data files first, manifest last.
+
+The manifest is the commit: until it is uploaded the cloud does not see the batch, so a broken
+upload leaves nothing half visible. The next run skips the blobs already there with the same
+SHA-256 (blob metadata) and finishes the batch; a batch whose manifest is there uploads nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Protocol, TypeVar
+
+from cynare.agent.errors import AgentError, BlobExists, CannotRead, StorageUnavailable, TransientStorageError
+from cynare.agent.retry import Backoff
+from cynare.agent.state import AgentState, BatchRecord
+from cynare.extract.manifest import MANIFEST_NAME, Manifest
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_UNREADABLE: Final = "(not readable)"
+
+
+class BlobTarget(Protocol):
+    """The uploader port (ContainerStore in production)."""
+
+    def sha256_of(self, blob: str) -> str | None: ...
+
+    def upload_file(self, blob: str, path: Path, sha256: str) -> None: ...
+
+    def upload_bytes(self, blob: str, data: bytes, sha256: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    entity: str
+    batch_id: str
+    uploaded: int  # blobs sent in this run
+    skipped: int  # blobs already there
+    note: str
+
+
+class BatchUploader:
+    def __init__(self, target: BlobTarget, state: AgentState, backoff: Backoff) -> None:
+        self._target = target
+        self._state = state
+        self._backoff = backoff
+
+    def upload_waiting(self) -> list[UploadOutcome]:
+        return [self.upload(batch) for batch in self._state.batches(waiting_only=True)]
+
+    def upload(self, batch: BatchRecord) -> UploadOutcome:
+        manifest_bytes = (batch.folder / MANIFEST_NAME).read_bytes()
+        manifest = Manifest.parse(manifest_bytes, str(batch.folder))
+        prefix = f"{batch.entity}/{batch.batch_id}/"
+        manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
+        if self._present(prefix + MANIFEST_NAME) not in (None, _UNREADABLE):
+            # The batch id is derived from the files, so a committed batch of that id is this batch.
+            self._state.mark_uploaded(batch.entity, batch.batch_id)
+            return UploadOutcome(batch.entity, batch.batch_id, 0, len(manifest.files) + 1, "already uploaded")
+        uploaded = skipped = 0
+        for entry, path in self._files(batch, manifest):
+            if self._send(prefix + entry, path, None):
+                uploaded += 1
+            else:
+                skipped += 1
+        self._send(prefix + MANIFEST_NAME, None, (manifest_bytes, manifest_sha))
+        uploaded += 1
+        self._state.mark_uploaded(batch.entity, batch.batch_id)
+        log.info(
+            "uploaded batch %s/%s: %d blobs sent, %d already there", batch.entity, batch.batch_id, uploaded, skipped
+        )
+        return UploadOutcome(batch.entity, batch.batch_id, uploaded, skipped, "uploaded")
+
+    def _files(self, batch: BatchRecord, manifest: Manifest) -> Iterator[tuple[str, Path]]:
+        for entry in manifest.files:
+            yield entry.file, batch.folder / entry.file
+
+    def _present(self, blob: str) -> str | None:
+        """The blob's recorded sha256, None when absent, _UNREADABLE when this credential may not read it."""
+        try:
+            return self._retrying(lambda: self._target.sha256_of(blob), f"look up {blob}")
+        except CannotRead:
+            return _UNREADABLE
+
+    def _send(self, blob: str, path: Path | None, data: tuple[bytes, str] | None) -> bool:
+        """Upload unless the same content is already there; True when something was sent."""
+        if path is not None:
+            sha = _sha256_file(path)
+        else:
+            assert data is not None
+            sha = data[1]
+        present = self._present(blob)
+        if present == sha:
+            return False
+        if present not in (None, _UNREADABLE):
+            raise AgentError(f"{blob} is already in storage with other content; the batch cannot be uploaded over it")
+
+        def send() -> None:
+            if path is not None:
+                self._target.upload_file(blob, path, sha)
+            else:
+                assert data is not None
+                self._target.upload_bytes(blob, data[0], sha)
+
+        try:
+            self._retrying(send, f"upload {blob}")
+        except BlobExists:
+            # A create-only credential: the blob was sent by an earlier run, and batch ids are content ids.
+            return False
+        return True
+
+    def _retrying(self, action: Callable[[], T], what: str) -> T:
+        try:
+            return self._backoff.call(action, what, (TransientStorageError,))
+        except TransientStorageError as exc:
+            raise StorageUnavailable(
+                f"{exc}; gave up after {self._backoff.retries + 1} attempts. Nothing of this batch is visible to "
+                "the cloud until its manifest is uploaded, and the next run resumes where this one stopped"
+            ) from None
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
