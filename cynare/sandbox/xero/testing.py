@@ -1,0 +1,38 @@
+"""Helpers for tests and scripts: a xero-python client pointed at an emulator, with no silent retries."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import urllib3
+from xero_python.accounting import AccountingApi
+from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.oauth2 import OAuth2Token
+
+from cynare.sandbox.xero.emulator import Emulator
+
+
+def sdk_client(emulator: Emulator, entity: str, timeout: float | None = None) -> AccountingApi:
+    """An AccountingApi for the entity's custom connection (client credentials), pointed at `emulator`.
+
+    urllib3's retries are off: the SDK would otherwise sleep out a 429's Retry-After and try again
+    behind the caller's back.
+    """
+    client = emulator.client_for(entity)
+    token: dict[str, Any] = {
+        "access_token": emulator.token(entity),
+        "token_type": "Bearer",
+        "expires_in": 1800,
+        "expires_at": time.time() + 1800,
+        "scope": ["accounting.transactions"],
+    }
+    config = Configuration(oauth2_token=OAuth2Token(client_id=client.client_id, client_secret=client.client_secret))
+    api_client = ApiClient(
+        config, pool_threads=1, oauth2_token_getter=lambda: token, oauth2_token_saver=token.update
+    )
+    api_client.set_oauth2_token(token)
+    api_client.rest_client.pool_manager = urllib3.PoolManager(
+        num_pools=2, maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout) if timeout else None
+    )
+    return AccountingApi(api_client, base_url=emulator.accounting_url)
