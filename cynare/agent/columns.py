@@ -110,11 +110,11 @@ class RowShape:
         position = {name.strip().lower(): index for index, name in enumerate(names)}
         expected = set(dataset.columns) | {WATERMARK}
         unknown = [name for name in names if name.strip().lower() not in expected]
-        if unknown:
-            raise ExtractInputError(_unknown_message(origin, dataset, unknown[0]))
         missing = [
             column for column in dataset.columns if column in dataset.required_columns and column not in position
         ]
+        if unknown:
+            raise ExtractInputError(_unknown_message(origin, dataset, unknown, missing))
         if missing:
             raise ExtractInputError(
                 f"{origin}: column {missing[0]!r} is missing; {dataset.filename} expects the columns "
@@ -151,8 +151,14 @@ class RowShape:
                 raise ExtractInputError(f"{self.origin}: row {row_number}, column {column!r}: {exc}") from None
 
 
-def _unknown_message(origin: str, dataset: Dataset, name: str) -> str:
-    close = difflib.get_close_matches(name.strip().lower(), dataset.columns, n=1)
+def _unknown_message(origin: str, dataset: Dataset, unknown: list[str], missing: list[str]) -> str:
+    name = unknown[0]
+    # The likeliest meaning is a column the query should have returned and did not.
+    absent = [column for column in dataset.columns if column not in {n.strip().lower() for n in unknown}]
+    close = difflib.get_close_matches(name.strip().lower(), missing, n=1, cutoff=0.5)
+    if not close and len(unknown) == 1 and len(missing) == 1:
+        close = missing
+    close = close or difflib.get_close_matches(name.strip().lower(), absent, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (
         f"{origin}: column {name!r} is not a column of {dataset.filename}{hint}; expected the columns "
