@@ -64,7 +64,11 @@ class Emulator:
         # werkzeug logs every request at INFO; a benchmark would spend its time printing.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(HOST, port, self.app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="xero-emulator", daemon=True)
+        # A short poll keeps stop() quick: tests start and stop one emulator each.
+        server = self._server
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.05), name="xero-emulator", daemon=True
+        )
         self._thread.start()
         return self.url
 
