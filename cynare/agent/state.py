@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS batches (
     committed_at TEXT NOT NULL, uploaded_at TEXT, PRIMARY KEY (entity, batch_id));
 CREATE TABLE IF NOT EXISTS snapshots (
     entity TEXT NOT NULL, dataset TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (entity, dataset));
+CREATE TABLE IF NOT EXISTS sent_blobs (
+    name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, sent_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS writebacks (
     entity TEXT NOT NULL, writeback_id TEXT NOT NULL, items INTEGER NOT NULL, applied_at TEXT NOT NULL,
     acknowledged_at TEXT, PRIMARY KEY (entity, writeback_id));
@@ -120,6 +122,14 @@ class AgentState:
         self._db.execute(
             "UPDATE batches SET uploaded_at = ? WHERE entity = ? AND batch_id = ?", (_now(), entity, batch_id)
         )
+
+    # Blobs sent: how a create-only credential, which may not read what it wrote, knows what is there
+    def blob_sent(self, name: str, sha256: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM sent_blobs WHERE name = ? AND sha256 = ?", (name, sha256)).fetchone()
+        return row is not None
+
+    def record_blob_sent(self, name: str, sha256: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO sent_blobs VALUES (?,?,?)", (name, sha256, _now()))
 
     # Write-backs
     def writeback_applied(self, entity: str, writeback_id: str) -> bool:

@@ -57,7 +57,10 @@ class BatchUploader:
         manifest = Manifest.parse(manifest_bytes, str(batch.folder))
         prefix = f"{batch.entity}/{batch.batch_id}/"
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
-        if self._present(prefix + MANIFEST_NAME) not in (None, _UNREADABLE):
+        manifest_present = self._present(prefix + MANIFEST_NAME)
+        if manifest_present == _UNREADABLE and self._state.blob_sent(prefix + MANIFEST_NAME, manifest_sha):
+            manifest_present = manifest_sha
+        if manifest_present is not None and manifest_present != _UNREADABLE:
             # The batch id is derived from the files, so a committed batch of that id is this batch.
             self._state.mark_uploaded(batch.entity, batch.batch_id)
             return UploadOutcome(batch.entity, batch.batch_id, 0, len(manifest.files) + 1, "already uploaded")
@@ -94,7 +97,7 @@ class BatchUploader:
             assert data is not None
             sha = data[1]
         present = self._present(blob)
-        if present == sha:
+        if present == sha or (present == _UNREADABLE and self._state.blob_sent(blob, sha)):
             return False
         if present not in (None, _UNREADABLE):
             raise AgentError(f"{blob} is already in storage with other content; the batch cannot be uploaded over it")
@@ -109,8 +112,10 @@ class BatchUploader:
         try:
             self._retrying(send, f"upload {blob}")
         except BlobExists:
-            # A create-only credential: the blob was sent by an earlier run, and batch ids are content ids.
+            # Sent by an earlier run whose record was lost; batch ids are content ids, so it is this content.
+            self._state.record_blob_sent(blob, sha)
             return False
+        self._state.record_blob_sent(blob, sha)
         return True
 
     def _retrying(self, action: Callable[[], T], what: str) -> T:
