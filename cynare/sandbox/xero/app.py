@@ -58,22 +58,24 @@ class XeroApp:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
+        # Xero's paths are case-insensitive; the SDK asks for /Connections.
+        lowered = path.lower()
         try:
-            if path.startswith(PREFIX + "/"):
+            if lowered.startswith(PREFIX + "/"):
                 return self.accounting(request)
-            if path == "/connect/token" and request.method == "POST":
+            if lowered == "/connect/token" and request.method == "POST":
                 body = self.em.identity.token(request.form, request.headers.get("Authorization"))
                 return json_response(200, body, {"Cache-Control": "no-store"})
-            if path == "/identity/connect/authorize":
+            if lowered == "/identity/connect/authorize":
                 if request.method == "GET":
                     return Response(
                         self.em.identity.consent_page(request.args), content_type="text/html; charset=utf-8"
                     )
                 target = self.em.identity.consent(request.form, request.form.getlist("tenant_id"))
                 return Response("", status=302, headers={"Location": target})
-            if path == "/connections" and request.method == "GET":
+            if lowered == "/connections" and request.method == "GET":
                 return json_response(200, self.em.identity.connections(request.headers.get("Authorization")))
-            if path.startswith("/_sandbox/"):
+            if lowered.startswith("/_sandbox/"):
                 return admin.handle(self.em, request)
             raise not_found()
         except XeroError as err:

@@ -13,6 +13,17 @@ from xero_python.api_client.oauth2 import OAuth2Token
 from cynare.sandbox.xero.emulator import Emulator
 
 
+def sdk_configuration(client_id: str, client_secret: str) -> Configuration:
+    """A Configuration that really carries these credentials.
+
+    xero-python's Configuration is a metaclass singleton: every `Configuration(...)` returns a copy
+    of the first one made in the process and ignores its own arguments, so set the token afterwards.
+    """
+    config = Configuration()
+    config.oauth2_token = OAuth2Token(client_id=client_id, client_secret=client_secret)
+    return config
+
+
 def sdk_client(emulator: Emulator, entity: str, timeout: float | None = None) -> AccountingApi:
     """An AccountingApi for the entity's custom connection (client credentials), pointed at `emulator`.
 
@@ -27,7 +38,7 @@ def sdk_client(emulator: Emulator, entity: str, timeout: float | None = None) ->
         "expires_at": time.time() + 1800,
         "scope": ["accounting.transactions"],
     }
-    config = Configuration(oauth2_token=OAuth2Token(client_id=client.client_id, client_secret=client.client_secret))
+    config = sdk_configuration(client.client_id, client.client_secret)
     api_client = ApiClient(
         config, pool_threads=1, oauth2_token_getter=lambda: token, oauth2_token_saver=token.update
     )
