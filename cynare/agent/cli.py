@@ -26,8 +26,8 @@ from cynare.agent.state import AgentState
 app = typer.Typer(help="Cynare Link agent: extract the PMS, upload to Cynare Link, apply what comes back.")
 demo_app = typer.Typer(help="The demo PMS: a sample firm's practice database.")
 app.add_typer(demo_app, name="demo-pms")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # whole lines: admins grep the output of scheduled runs
+errors = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("cynare.agent")
 
 ConfigOption = Annotated[
