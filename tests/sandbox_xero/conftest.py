@@ -30,7 +30,15 @@ def invoice(contact: str = "Acme Ltd", amount: str = "100.00", **extra: Any) -> 
         "date": date(2026, 5, 1),
         "due_date": date(2026, 5, 31),
         "status": "AUTHORISED",
-        "line_items": [LineItem(description="Fees", quantity=Decimal(1), unit_amount=Decimal(amount), account_code="200", tax_type="OUTPUT2")],
+        "line_items": [
+            LineItem(
+                description="Fees",
+                quantity=Decimal(1),
+                unit_amount=Decimal(amount),
+                account_code="200",
+                tax_type="OUTPUT2",
+            )
+        ],
     }
     fields.update(extra)
     return Invoice(**fields)

@@ -23,7 +23,9 @@ def _create(api, *contacts: Contact, **kwargs):
 
 
 def test_create_and_read(xero_api):
-    made = _create(xero_api, Contact(name="Client One", contact_number="PMS-1", tax_number="GB123", email_address="a@b.c"))[0]
+    made = _create(
+        xero_api, Contact(name="Client One", contact_number="PMS-1", tax_number="GB123", email_address="a@b.c")
+    )[0]
     assert made.contact_status == "ACTIVE" and made.contact_number == "PMS-1"
     got = xero_api.get_contact(UK, made.contact_id).contacts[0]
     assert (got.name, got.tax_number, got.email_address) == ("Client One", "GB123", "a@b.c")
@@ -34,7 +36,10 @@ def test_duplicate_name_and_number_are_refused(xero_api):
     with pytest.raises(AccountingBadRequestException) as caught:
         _create(xero_api, Contact(name="client two"))
     assert _errors(caught.value) == [messages.contact_name_taken("client two")]
-    assert "is already assigned to another contact. The contact name must be unique across all active contacts." in _errors(caught.value)[0]
+    assert (
+        "is already assigned to another contact. The contact name must be unique across all active contacts."
+        in _errors(caught.value)[0]
+    )
     with pytest.raises(AccountingBadRequestException) as caught:
         _create(xero_api, Contact(name="Client Three", contact_number="PMS-2"))
     assert _errors(caught.value) == [messages.contact_number_taken("PMS-2")]
@@ -42,9 +47,13 @@ def test_duplicate_name_and_number_are_refused(xero_api):
 
 def test_update_and_archive(xero_api):
     made = _create(xero_api, Contact(name="Client Four", contact_number="PMS-4"))[0]
-    renamed = xero_api.update_contact(UK, made.contact_id, Contacts(contacts=[Contact(name="Client Four Ltd")])).contacts[0]
+    renamed = xero_api.update_contact(
+        UK, made.contact_id, Contacts(contacts=[Contact(name="Client Four Ltd")])
+    ).contacts[0]
     assert renamed.name == "Client Four Ltd"
-    archived = xero_api.update_contact(UK, made.contact_id, Contacts(contacts=[Contact(contact_status="ARCHIVED")])).contacts[0]
+    archived = xero_api.update_contact(
+        UK, made.contact_id, Contacts(contacts=[Contact(contact_status="ARCHIVED")])
+    ).contacts[0]
     assert archived.contact_status == "ARCHIVED"
     assert xero_api.get_contacts(UK).contacts == []
     assert [c.name for c in xero_api.get_contacts(UK, include_archived=True).contacts] == ["Client Four Ltd"]

@@ -22,7 +22,13 @@ REDIRECT = "http://localhost:5000/callback"
 def _authorize(em, chosen: list[str]) -> str:
     page = requests.get(
         f"{em.url}/identity/connect/authorize",
-        params={"response_type": "code", "client_id": WEB.client_id, "redirect_uri": REDIRECT, "scope": "openid accounting.transactions", "state": "s1"},
+        params={
+            "response_type": "code",
+            "client_id": WEB.client_id,
+            "redirect_uri": REDIRECT,
+            "scope": "openid accounting.transactions",
+            "state": "s1",
+        },
         timeout=5,
     )
     assert page.status_code == 200
@@ -84,7 +90,9 @@ def test_refresh_tokens_rotate_with_a_grace_period_and_expire(make_xero_emulator
     assert _exchange(em, grant_type="refresh_token", refresh_token=first["refresh_token"]).status_code == 200
     clock.advance(timedelta(minutes=2))
     # ...and not after it.
-    assert _exchange(em, grant_type="refresh_token", refresh_token=first["refresh_token"]).json() == {"error": "invalid_grant"}
+    assert _exchange(em, grant_type="refresh_token", refresh_token=first["refresh_token"]).json() == {
+        "error": "invalid_grant"
+    }
     clock.advance(timedelta(days=60, minutes=1))
     assert _exchange(em, grant_type="refresh_token", refresh_token=second["refresh_token"]).status_code == 400
 
@@ -118,7 +126,9 @@ def test_client_credentials_by_form_and_by_sdk(xero_emulator, monkeypatch):
     )
     token = api_client.get_client_credentials_token()
     assert token["access_token"] and token["token_type"] == "Bearer"
-    wrong = requests.post(xero_emulator.token_url, data={"grant_type": "client_credentials"}, auth=(client.client_id, "nope"), timeout=5)
+    wrong = requests.post(
+        xero_emulator.token_url, data={"grant_type": "client_credentials"}, auth=(client.client_id, "nope"), timeout=5
+    )
     assert wrong.status_code == 400 and wrong.json() == {"error": "invalid_client"}
 
 

@@ -22,9 +22,15 @@ def _errors(exc: AccountingBadRequestException) -> list[str]:
 
 def test_totals_and_tax_are_rounded_per_line(xero_api):
     lines = [
-        LineItem(description="a", quantity=Decimal(3), unit_amount=Decimal("33.335"), account_code="200", tax_type="OUTPUT2"),
-        LineItem(description="b", quantity=Decimal(1), unit_amount=Decimal("0.03"), account_code="200", tax_type="OUTPUT2"),
-        LineItem(description="c", quantity=Decimal(1), unit_amount=Decimal("10"), account_code="200", tax_type="RROUTPUT"),
+        LineItem(
+            description="a", quantity=Decimal(3), unit_amount=Decimal("33.335"), account_code="200", tax_type="OUTPUT2"
+        ),
+        LineItem(
+            description="b", quantity=Decimal(1), unit_amount=Decimal("0.03"), account_code="200", tax_type="OUTPUT2"
+        ),
+        LineItem(
+            description="c", quantity=Decimal(1), unit_amount=Decimal("10"), account_code="200", tax_type="RROUTPUT"
+        ),
     ]
     created = xero_api.create_invoices(UK, Invoices(invoices=[invoice(line_items=lines)]), unitdp=4)
     inv = created.invoices[0]
@@ -39,26 +45,36 @@ def test_totals_and_tax_are_rounded_per_line(xero_api):
 
 
 def test_inclusive_lines_take_tax_out_of_the_amount(xero_api):
-    line = LineItem(description="a", quantity=Decimal(1), unit_amount=Decimal("100.00"), account_code="200", tax_type="OUTPUT2")
-    created = xero_api.create_invoices(UK, Invoices(invoices=[invoice(line_items=[line], line_amount_types=LineAmountTypes("Inclusive"))]))
+    line = LineItem(
+        description="a", quantity=Decimal(1), unit_amount=Decimal("100.00"), account_code="200", tax_type="OUTPUT2"
+    )
+    created = xero_api.create_invoices(
+        UK, Invoices(invoices=[invoice(line_items=[line], line_amount_types=LineAmountTypes("Inclusive"))])
+    )
     inv = created.invoices[0]
     assert (inv.sub_total, inv.total_tax, inv.total) == (Decimal("83.33"), Decimal("16.67"), Decimal("100.00"))
 
 
 def test_irish_and_us_rates(xero_accounting, xero_tenant_ids):
     ie = xero_accounting("IE")
-    line = LineItem(description="a", quantity=Decimal(1), unit_amount=Decimal("200"), account_code="200", tax_type="TAX001")
+    line = LineItem(
+        description="a", quantity=Decimal(1), unit_amount=Decimal("200"), account_code="200", tax_type="TAX001"
+    )
     inv = ie.create_invoices(xero_tenant_ids["IE"], Invoices(invoices=[invoice(line_items=[line])])).invoices[0]
     assert inv.total_tax == Decimal("27.00") and inv.currency_code.value == "EUR"
     us = xero_accounting("US")
-    line = LineItem(description="a", quantity=Decimal(1), unit_amount=Decimal("200"), account_code="200", tax_type="NONE")
+    line = LineItem(
+        description="a", quantity=Decimal(1), unit_amount=Decimal("200"), account_code="200", tax_type="NONE"
+    )
     inv = us.create_invoices(xero_tenant_ids["US"], Invoices(invoices=[invoice(line_items=[line])])).invoices[0]
     assert inv.total == Decimal("200.00") and inv.currency_code.value == "USD"
 
 
 def test_invoice_number_unique_even_after_void_and_delete(xero_api, xero_emulator):
     first = xero_api.create_invoices(UK, Invoices(invoices=[invoice(invoice_number="PMS-1")])).invoices[0]
-    draft = xero_api.create_invoices(UK, Invoices(invoices=[invoice(invoice_number="PMS-2", status="DRAFT")])).invoices[0]
+    draft = xero_api.create_invoices(UK, Invoices(invoices=[invoice(invoice_number="PMS-2", status="DRAFT")])).invoices[
+        0
+    ]
     xero_api.update_invoice(UK, first.invoice_id, Invoices(invoices=[Invoice(status="VOIDED")]))
     xero_api.update_invoice(UK, draft.invoice_id, Invoices(invoices=[Invoice(status="DELETED")]))
     for number in ("PMS-1", "PMS-2"):
@@ -91,7 +107,9 @@ def test_documents_on_or_before_the_lock_date_are_refused(xero_api, xero_emulato
 
 
 def test_bad_element_fails_the_call_but_good_ones_are_saved(xero_api, xero_emulator):
-    batch = Invoices(invoices=[invoice(invoice_number="OK-1"), invoice(invoice_number="BAD-1", currency_code=CurrencyCode("JPY"))])
+    batch = Invoices(
+        invoices=[invoice(invoice_number="OK-1"), invoice(invoice_number="BAD-1", currency_code=CurrencyCode("JPY"))]
+    )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, batch)
     assert _errors(caught.value) == ["Organisation is not subscribed to currency JPY"]
@@ -100,7 +118,9 @@ def test_bad_element_fails_the_call_but_good_ones_are_saved(xero_api, xero_emula
 
 
 def test_summarize_errors_false_reports_each_element(xero_api):
-    batch = Invoices(invoices=[invoice(invoice_number="S-1"), invoice(invoice_number="S-2", currency_code=CurrencyCode("JPY"))])
+    batch = Invoices(
+        invoices=[invoice(invoice_number="S-1"), invoice(invoice_number="S-2", currency_code=CurrencyCode("JPY"))]
+    )
     result = xero_api.create_invoices(UK, batch, summarize_errors=False)
     ok, bad = result.invoices
     assert ok.status_attribute_string == "OK" and ok.invoice_id
@@ -111,8 +131,10 @@ def test_summarize_errors_false_reports_each_element(xero_api):
 def test_paged_reads_with_filters(xero_api):
     made = xero_api.create_invoices(
         UK,
-        Invoices(invoices=[invoice(contact="Reader A", invoice_number=f"R-{n}") for n in range(3)]
-        + [invoice(contact="Reader B", invoice_number="R-B", status="DRAFT")]),
+        Invoices(
+            invoices=[invoice(contact="Reader A", invoice_number=f"R-{n}") for n in range(3)]
+            + [invoice(contact="Reader B", invoice_number="R-B", status="DRAFT")]
+        ),
     ).invoices
     by_ids = xero_api.get_invoices(UK, i_ds=[made[0].invoice_id, made[2].invoice_id]).invoices
     assert {i.invoice_number for i in by_ids} == {"R-0", "R-2"}
@@ -137,8 +159,12 @@ def test_if_modified_since(xero_api, make_xero_emulator):
 
 def test_update_lines_recomputes_and_edits_are_refused_once_paid(xero_api, xero_emulator):
     inv = xero_api.create_invoices(UK, Invoices(invoices=[invoice(amount="100")])).invoices[0]
-    line = LineItem(description="new", quantity=Decimal(2), unit_amount=Decimal("50"), account_code="201", tax_type="OUTPUT2")
-    updated = xero_api.update_invoice(UK, inv.invoice_id, Invoices(invoices=[Invoice(line_items=[line], reference="R")])).invoices[0]
+    line = LineItem(
+        description="new", quantity=Decimal(2), unit_amount=Decimal("50"), account_code="201", tax_type="OUTPUT2"
+    )
+    updated = xero_api.update_invoice(
+        UK, inv.invoice_id, Invoices(invoices=[Invoice(line_items=[line], reference="R")])
+    ).invoices[0]
     assert updated.total == Decimal("120.00") and updated.reference == "R"
     xero_emulator.receive_from_bank_feed("UK", inv.invoice_id, Decimal("10"))
     with pytest.raises(AccountingBadRequestException) as caught:
@@ -161,10 +187,24 @@ def test_archived_contact_refused_on_new_documents(xero_api, xero_emulator):
     inv = xero_api.create_invoices(UK, Invoices(invoices=[invoice(contact="Gone Ltd")])).invoices[0]
     xero_emulator.edit_contact("UK", inv.contact.contact_id, ContactStatus="ARCHIVED")
     with pytest.raises(AccountingBadRequestException) as caught:
-        xero_api.create_invoices(UK, Invoices(invoices=[invoice(contact=None, **{}) if False else Invoice(
-            type="ACCREC", contact=Contact(contact_id=inv.contact.contact_id), status="AUTHORISED", date=date(2026, 5, 2),
-            line_items=[LineItem(description="x", quantity=Decimal(1), unit_amount=Decimal(5), account_code="200")],
-        )]))
+        xero_api.create_invoices(
+            UK,
+            Invoices(
+                invoices=[
+                    invoice(contact=None)
+                    if False
+                    else Invoice(
+                        type="ACCREC",
+                        contact=Contact(contact_id=inv.contact.contact_id),
+                        status="AUTHORISED",
+                        date=date(2026, 5, 2),
+                        line_items=[
+                            LineItem(description="x", quantity=Decimal(1), unit_amount=Decimal(5), account_code="200")
+                        ],
+                    )
+                ]
+            ),
+        )
     assert _errors(caught.value) == [messages.CONTACT_ARCHIVED]
     assert _errors(caught.value)[0].startswith("This contact has been archived.")
 
@@ -179,12 +219,23 @@ def test_unknown_account_tax_type_and_tracking(xero_api):
 def test_tracking_on_lines(xero_api):
     from xero_python.accounting import LineItemTracking
 
-    tracking = [LineItemTracking(name="Office", option="London"), LineItemTracking(name="Department", option="Litigation")]
+    tracking = [
+        LineItemTracking(name="Office", option="London"),
+        LineItemTracking(name="Department", option="Litigation"),
+    ]
     line = LineItem(description="x", quantity=Decimal(1), unit_amount=Decimal(5), account_code="200", tracking=tracking)
     inv = xero_api.create_invoices(UK, Invoices(invoices=[invoice(line_items=[line])])).invoices[0]
-    assert [(t.name, t.option) for t in inv.line_items[0].tracking] == [("Office", "London"), ("Department", "Litigation")]
-    bad = LineItem(description="x", quantity=Decimal(1), unit_amount=Decimal(5), account_code="200",
-                   tracking=[LineItemTracking(name="Office", option="Paris")])
+    assert [(t.name, t.option) for t in inv.line_items[0].tracking] == [
+        ("Office", "London"),
+        ("Department", "Litigation"),
+    ]
+    bad = LineItem(
+        description="x",
+        quantity=Decimal(1),
+        unit_amount=Decimal(5),
+        account_code="200",
+        tracking=[LineItemTracking(name="Office", option="Paris")],
+    )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, Invoices(invoices=[invoice(line_items=[bad])]))
     assert _errors(caught.value) == [messages.bad_tracking("Office", "Paris")]

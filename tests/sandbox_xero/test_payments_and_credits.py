@@ -17,9 +17,9 @@ from xero_python.accounting import (
     CreditNote,
     CreditNotes,
     Invoice,
+    Invoices,
     LineAmountTypes,
     LineItem,
-    Invoices,
     Payment,
     PaymentDelete,
     Payments,
@@ -40,12 +40,16 @@ def _invoice(api, contact="Payer Ltd", amount="100.00") -> Invoice:
 
 
 def _pay(invoice_id, amount, day=date(2026, 5, 10)) -> Payment:
-    return Payment(invoice=Invoice(invoice_id=invoice_id), account=Account(code="090"), amount=Decimal(amount), date=day)
+    return Payment(
+        invoice=Invoice(invoice_id=invoice_id), account=Account(code="090"), amount=Decimal(amount), date=day
+    )
 
 
 def test_payments_move_an_invoice_to_paid_and_deleting_brings_it_back(xero_api):
     inv = _invoice(xero_api)  # 120.00 with VAT
-    first, second = xero_api.create_payments(UK, Payments(payments=[_pay(inv.invoice_id, "20.00"), _pay(inv.invoice_id, "100.00")])).payments
+    first, second = xero_api.create_payments(
+        UK, Payments(payments=[_pay(inv.invoice_id, "20.00"), _pay(inv.invoice_id, "100.00")])
+    ).payments
     assert first.status == "AUTHORISED" and second.payment_type == "ACCRECPAYMENT"
     paid = xero_api.get_invoice(UK, inv.invoice_id).invoices[0]
     assert (paid.status, paid.amount_due, paid.amount_paid) == ("PAID", Decimal("0.00"), Decimal("120.00"))
@@ -75,7 +79,12 @@ def test_payment_larger_than_amount_due_is_refused(xero_api):
 
 def test_payment_to_a_non_bank_account_or_a_draft_is_refused(xero_api):
     inv = _invoice(xero_api)
-    bad = Payment(invoice=Invoice(invoice_id=inv.invoice_id), account=Account(code="200"), amount=Decimal(1), date=date(2026, 5, 2))
+    bad = Payment(
+        invoice=Invoice(invoice_id=inv.invoice_id),
+        account=Account(code="200"),
+        amount=Decimal(1),
+        date=date(2026, 5, 2),
+    )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_payments(UK, Payments(payments=[bad]))
     assert _errors(caught.value) == [messages.PAYMENT_ACCOUNT_INVALID]
@@ -95,7 +104,9 @@ def test_payment_in_a_locked_period_is_refused(xero_api, xero_emulator):
 
 def test_batch_payment_members_cannot_be_deleted_alone(xero_api, xero_emulator):
     one, two = _invoice(xero_api, "Batch A"), _invoice(xero_api, "Batch B")
-    ids = xero_emulator.record_batch_payment("UK", [(one.invoice_id, Decimal("120.00")), (two.invoice_id, Decimal("50"))])
+    ids = xero_emulator.record_batch_payment(
+        "UK", [(one.invoice_id, Decimal("120.00")), (two.invoice_id, Decimal("50"))]
+    )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.delete_payment(UK, ids[0], PaymentDelete(status="DELETED"))
     assert _errors(caught.value) == [messages.PAYMENT_BATCH_DELETE]
@@ -119,7 +130,15 @@ def _credit_note(api, contact="Payer Ltd", amount="50.00", account="200", number
         date=date(2026, 5, 5),
         status="AUTHORISED",
         credit_note_number=number,
-        line_items=[LineItem(description="credit", quantity=Decimal(1), unit_amount=Decimal(amount), account_code=account, tax_type="OUTPUT2")],
+        line_items=[
+            LineItem(
+                description="credit",
+                quantity=Decimal(1),
+                unit_amount=Decimal(amount),
+                account_code=account,
+                tax_type="OUTPUT2",
+            )
+        ],
     )
     return api.create_credit_notes(UK, CreditNotes(credit_notes=[note])).credit_notes[0]
 
@@ -129,7 +148,9 @@ def test_credit_note_allocation_and_its_limits(xero_api):
     note = _credit_note(xero_api, amount="50.00")  # 60.00
     assert note.remaining_credit == Decimal("60.00") and note.credit_note_number.startswith("CN-")
     allocation = Allocation(invoice=Invoice(invoice_id=inv.invoice_id), amount=Decimal("40.00"), date=date(2026, 5, 6))
-    made = xero_api.create_credit_note_allocation(UK, note.credit_note_id, Allocations(allocations=[allocation])).allocations[0]
+    made = xero_api.create_credit_note_allocation(
+        UK, note.credit_note_id, Allocations(allocations=[allocation])
+    ).allocations[0]
     assert made.amount == Decimal("40.00") and made.invoice.invoice_id == inv.invoice_id
     after = xero_api.get_invoice(UK, inv.invoice_id).invoices[0]
     assert (after.amount_credited, after.amount_due) == (Decimal("40.00"), Decimal("80.00"))
@@ -195,7 +216,10 @@ def test_overpayment_from_bank_transaction_and_its_allocation(xero_api):
     assert _errors(caught.value) == [messages.allocation_exceeds_credit("Overpayment")]
     listed = xero_api.get_bank_transactions(UK).bank_transactions
     assert [b.bank_transaction_id for b in listed] == [made.bank_transaction_id]
-    assert xero_api.get_bank_transaction(UK, made.bank_transaction_id).bank_transactions[0].overpayment_id == made.overpayment_id
+    assert (
+        xero_api.get_bank_transaction(UK, made.bank_transaction_id).bank_transactions[0].overpayment_id
+        == made.overpayment_id
+    )
 
 
 def test_overpayment_rules(xero_api):
@@ -204,13 +228,25 @@ def test_overpayment_rules(xero_api):
         contact=Contact(name="Payer Ltd"),
         bank_account=Account(code="090"),
         line_amount_types=LineAmountTypes("Exclusive"),
-        line_items=[LineItem(description="a", line_amount=Decimal(1)), LineItem(description="b", line_amount=Decimal(1))],
+        line_items=[
+            LineItem(description="a", line_amount=Decimal(1)),
+            LineItem(description="b", line_amount=Decimal(1)),
+        ],
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_bank_transactions(UK, BankTransactions(bank_transactions=[bad]))
     assert _errors(caught.value) == [messages.OVERPAYMENT_NO_TAX, messages.OVERPAYMENT_ONE_LINE]
     made = _overpayment(xero_api)
     with pytest.raises(AccountingBadRequestException) as caught:
-        xero_api.update_bank_transaction(UK, made.bank_transaction_id, BankTransactions(bank_transactions=[BankTransaction(
-            type="RECEIVE-OVERPAYMENT", bank_account=Account(code="090"), line_items=[], reference="x")]))
+        xero_api.update_bank_transaction(
+            UK,
+            made.bank_transaction_id,
+            BankTransactions(
+                bank_transactions=[
+                    BankTransaction(
+                        type="RECEIVE-OVERPAYMENT", bank_account=Account(code="090"), line_items=[], reference="x"
+                    )
+                ]
+            ),
+        )
     assert _errors(caught.value) == [messages.BANK_TRANSACTION_NOT_EDITABLE]

@@ -39,9 +39,7 @@ def sdk_client(emulator: Emulator, entity: str, timeout: float | None = None) ->
         "scope": ["accounting.transactions"],
     }
     config = sdk_configuration(client.client_id, client.client_secret)
-    api_client = ApiClient(
-        config, pool_threads=1, oauth2_token_getter=lambda: token, oauth2_token_saver=token.update
-    )
+    api_client = ApiClient(config, pool_threads=1, oauth2_token_getter=lambda: token, oauth2_token_saver=token.update)
     api_client.set_oauth2_token(token)
     api_client.rest_client.pool_manager = urllib3.PoolManager(
         num_pools=2, maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout) if timeout else None
