@@ -127,10 +127,11 @@ class RowShape:
         ]
         self._required = [number for number, (_, _, required) in enumerate(self._plan) if required]
         self.watermark_index = position.get(WATERMARK)
+        self._convert = _compile(self._plan)
 
     def cells(self, values: Sequence[Any], row_number: int) -> list[str]:
         try:
-            cells = ["" if index is None else convert(values[index]) for index, convert, _ in self._plan]
+            cells = self._convert(values)
         except (ValueError, TypeError, ArithmeticError):
             self._explain(values, row_number)
             raise
@@ -149,6 +150,23 @@ class RowShape:
                 convert(values[index])
             except (ValueError, TypeError, ArithmeticError) as exc:
                 raise ExtractInputError(f"{self.origin}: row {row_number}, column {column!r}: {exc}") from None
+
+
+def _compile(plan: list[tuple[int | None, Convert, bool]]) -> Callable[[Sequence[Any]], list[str]]:
+    """One function per query that builds a row's cells in a single list display.
+
+    The hot path of the extract: a generated `lambda v: [c0(v[3]), "", c2(v[0]), ...]` runs at about
+    twice the rate of a loop over the plan. Only indices and the converters above go into it.
+    """
+    namespace: dict[str, Any] = {}
+    parts = []
+    for number, (index, convert, _) in enumerate(plan):
+        if index is None:
+            parts.append('""')
+        else:
+            namespace[f"c{number}"] = convert
+            parts.append(f"c{number}(v[{int(index)}])")
+    return eval(f"lambda v: [{', '.join(parts)}]", namespace)  # type: ignore[no-any-return]  # noqa: S307
 
 
 def _unknown_message(origin: str, dataset: Dataset, unknown: list[str], missing: list[str]) -> str:
