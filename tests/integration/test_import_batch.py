@@ -181,6 +181,19 @@ def test_a_writer_that_created_documents_first_is_respected(
     import_batch(FolderBatch(tmp_path / "b1"), "UK", warehouse, clock)
     write_batch(tmp_path / "b2", sample_rows(), period_end=date(2026, 11, 26))
     # As if another import created the documents after this one read the partition.
-    monkeypatch.setattr(warehouse, "_existing", lambda entity, datasets: {})
+    monkeypatch.setattr(warehouse, "_existing", lambda entity, row_keys: {})
     outcome = import_batch(FolderBatch(tmp_path / "b2"), "UK", warehouse, clock)
     assert (outcome.documents.created, outcome.documents.unchanged) == (0, 6)
+
+
+def test_a_new_version_keeps_its_xero_id(tmp_path: Path, warehouse: TableWarehouse) -> None:
+    write_batch(tmp_path / "b1", sample_rows())
+    import_batch(FolderBatch(tmp_path / "b1"), "UK", warehouse, clock)
+    warehouse.record_xero_id("UK", DocKey("clients", "C001"), "0f1e2d3c-0000-4000-8000-000000000001")
+    changed = sample_rows()
+    changed["clients"][0]["name"] = "Client C001 Renamed"
+    write_batch(tmp_path / "b2", changed, period_end=date(2026, 11, 26))
+    import_batch(FolderBatch(tmp_path / "b2"), "UK", warehouse, clock)
+    stored = warehouse.get("UK", DocKey("clients", "C001"))
+    assert stored is not None and stored.xero_id == "0f1e2d3c-0000-4000-8000-000000000001"
+    assert warehouse.key_for_xero_id("UK", "clients", stored.xero_id) == DocKey("clients", "C001")

@@ -155,7 +155,7 @@ class TableWarehouse:
         self, entity: str, placements: Sequence[Placement], batch_id: str, at: datetime
     ) -> UpsertCounts:
         counts = UpsertCounts()
-        existing = self._existing(entity, {placement.document.key.dataset for placement in placements})
+        existing = self._existing(entity, [str(placement.document.key) for placement in placements])
         planned: list[tuple[Placement, Operation]] = []
         for placement in placements:
             if placement.document.entity != entity:
@@ -179,14 +179,26 @@ class TableWarehouse:
                     self._apply_one(by_operation[id(operation)], batch_id, at, counts)
         return counts
 
-    def _existing(self, entity: str, datasets: set[str]) -> dict[str, dict[str, Any]]:
+    def _existing(self, entity: str, row_keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Version, state and ETag of the documents among `row_keys` that are already stored.
+
+        One range query per dataset, bounded by the batch's lowest and highest key: a nightly batch
+        of new documents with rising ids reads next to nothing, however large the partition.
+        """
         found: dict[str, dict[str, Any]] = {}
-        for dataset in sorted(datasets):
-            query = _prefix_filter(entity, f"{dataset}|")
+        by_dataset: dict[str, list[str]] = {}
+        for row_key in row_keys:
+            by_dataset.setdefault(row_key.partition("|")[0], []).append(row_key)
+        for keys in by_dataset.values():
+            query = (
+                f"PartitionKey eq {_odata(entity)} and RowKey ge {_odata(min(keys))} and RowKey le {_odata(max(keys))}"
+            )
+            wanted = set(keys)
             for row in self._tables["Documents"].query_entities(
-                query, select=["RowKey", "Version", "State", "History"]
+                query, select=["RowKey", "Version", "State", "History", "XeroId"]
             ):
-                found[str(row["RowKey"])] = {**row, "etag": row.metadata["etag"]}
+                if row["RowKey"] in wanted:
+                    found[str(row["RowKey"])] = {**row, "etag": row.metadata["etag"]}
         return found
 
     @staticmethod
