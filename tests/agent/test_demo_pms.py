@@ -9,6 +9,8 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from cynare.agent.bootstrap import build_extractor
 from cynare.agent.demo_pms.generator import build_demo_pms
 from cynare.agent.extract import _Silent
@@ -85,3 +87,31 @@ def test_every_entity_passes_the_cloud_validation_and_debtors_agree(workspace: W
         assert debtors == dict(expected)
         assert {row["as_at"] for row in _read(folder, "debtors")} == {AS_AT.isoformat()}
     state.close()
+
+
+def test_the_mappings_name_what_the_local_xero_has(demo_template: Path) -> None:
+    seed = pytest.importorskip("cynare.sandbox.xero.seed")
+    tenants = {tenant.entity_code: tenant for tenant in seed.fresh_tenants().values()}
+    with sqlite3.connect(demo_template) as db:
+        for entity, tenant_id, name, currency in db.execute(
+            "SELECT entity, xero_tenant_id, xero_organisation_name, base_currency FROM entities"
+        ):
+            tenant = tenants[entity]
+            assert (tenant_id, name, currency) == (tenant.tenant_id, tenant.name, tenant.base_currency)
+            accounts = {account.code: account for account in tenant.accounts}
+            tax_rates = {rate.tax_type: rate.rate for rate in tenant.tax_rates}
+            for code, rate, tax_type in db.execute(
+                "SELECT vat_code, rate, xero_tax_type FROM vat_codes WHERE entity = ?", (entity,)
+            ):
+                assert Decimal(rate) == tax_rates[tax_type], (entity, code)
+            for (code,) in db.execute("SELECT xero_account_code FROM nominals WHERE entity = ?", (entity,)):
+                assert code in accounts
+            for code, bank_currency in db.execute(
+                "SELECT xero_account_code, currency FROM bank_accounts WHERE entity = ?", (entity,)
+            ):
+                assert accounts[code].type == "BANK" and accounts[code].currency_code == bank_currency
+            options = {(c.name, o.name) for c in tenant.tracking for o in c.options}
+            for category, option in db.execute(
+                "SELECT xero_category, xero_option FROM tracking WHERE entity = ?", (entity,)
+            ):
+                assert (category, option) in options

@@ -152,7 +152,7 @@ def _client(rng: random.Random, ids: _Ids, tables: _Tables, number: int) -> None
     client_id = f"C{number:06d}"
     currency, fx_rate = entity.currency, Decimal(1)
     if entity.foreign and rng.random() < 0.08:
-        currency, fx_rate = rng.choice(entity.foreign)
+        currency, fx_rate, _ = rng.choice(entity.foreign)
     archived = rng.random() < 0.05
     name = f"{rng.choice(_FIRST)} {rng.choice(_SECOND)} {_SUFFIX[entity.country]}"
     email = f"accounts{number}@{name.split()[0].lower()}.example" if rng.random() < 0.85 else None
@@ -172,7 +172,7 @@ def _client(rng: random.Random, ids: _Ids, tables: _Tables, number: int) -> None
         day = ref.YEAR_START + timedelta(days=rng.randrange(30, 300))
         tables.add(
             "unallocated_receipts", ids.next("U"), entity.code, client_id, day.isoformat(), currency, str(fx_rate),
-            cents(rng.randrange(5_000, 50_000)), f"{entity.code}-BANK1", "Payment on account", _stamp(day),
+            cents(rng.randrange(5_000, 50_000)), _bank(rng, entity, currency), "Payment on account", _stamp(day),
         )  # fmt: skip
 
 
@@ -203,6 +203,12 @@ def _receipt(
     return receipt_id
 
 
+def _bank(rng: random.Random, entity: ref.Entity, currency: str) -> str:
+    """Foreign-currency cash goes to the bank account in that currency (Xero pays an invoice in its own)."""
+    number = rng.randint(1, 2)
+    return f"{entity.code}-BANK{number}" if currency == entity.currency else f"{entity.code}-{currency}"
+
+
 def _later(rng: random.Random, day: date, low: int, high: int) -> date:
     return min(day + timedelta(days=rng.randint(low, high)), ref.DATA_END)
 
@@ -228,7 +234,7 @@ def _bill(
         (day + timedelta(days=30)).isoformat(), currency, str(fx), cents(total), f"M{rng.randrange(1, 99999):05d}",
         _stamp(day),
     )  # fmt: skip
-    bank = f"{entity.code}-BANK{rng.randint(1, 2)}"
+    bank = _bank(rng, entity, currency)
     fate = "paid" if archived else rng.choices(
         ("paid", "part", "credit", "write_off", "returned", "on_account", "credit_later", "unpaid"),
         (55, 10, 6, 3, 3, 3, 3, 17),
@@ -307,7 +313,7 @@ def _pay_in_pairs(
     index = 0
     while index < len(waiting):
         bill_id, total, day = waiting[index]
-        bank = f"{entity.code}-BANK{rng.randint(1, 2)}"
+        bank = _bank(rng, entity, currency)
         if index + 1 < len(waiting) and rng.random() < 0.2:
             other_id, other_total, other_day = waiting[index + 1]
             paid = _later(rng, max(day, other_day), 5, 40)

@@ -1,7 +1,8 @@
 """The sample firm's fixed reference data: entities, VAT codes, nominals, tracking, banks, Xero codes.
 
-The Xero codes are the local Xero emulator's chart of accounts and tax types; the tenant ids are
-placeholders gathered in XERO_TENANTS so that binding to real organisations is a one-line change.
+The Xero codes, tenant ids, organisation names and tracking options are those of the local Xero
+emulator's seed (cynare/sandbox/xero/seed.py; a test keeps the two in step). The tenant ids are
+gathered in XERO_TENANTS so that binding to real organisations is a one-line change.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ YEAR_START: Final = date(2026, 1, 1)
 LAST_BILL_DATE: Final = date(2026, 10, 31)
 DATA_END: Final = date(2026, 11, 20)  # nothing in the demo PMS is dated later than this
 
-# entity -> Xero tenant id (placeholders until the organisations are connected).
+# entity -> Xero tenant id (the emulator's organisations).
 XERO_TENANTS: Final = {
-    "UK": "00000000-0000-4000-8000-0000000000a1",
-    "IE": "00000000-0000-4000-8000-0000000000a2",
-    "US": "00000000-0000-4000-8000-0000000000a3",
+    "UK": "1a1c0000-0000-4000-8000-000000000001",
+    "IE": "1a1c0000-0000-4000-8000-000000000002",
+    "US": "1a1c0000-0000-4000-8000-000000000003",
 }
 
 SALES_ACCOUNT: Final = "200"
@@ -49,30 +50,31 @@ class Entity:
     vat_rates: tuple[VatRate, ...]
     city: str
     country: str
-    foreign: tuple[tuple[str, Decimal], ...]  # other billing currencies and their rate to base
+    foreign: tuple[tuple[str, Decimal, str], ...]  # other billing currencies: rate to base, Xero bank account
 
 
 ENTITIES: Final = (
     Entity(
-        "UK", "Sample Firm LLP", "GBP", 60, ("LON", "MAN"),
+        "UK", "Harrow & Vance LLP", "GBP", 60, ("LON", "MAN"),
         (
             VatRate("S", "Standard 20%", Decimal(20), "OUTPUT2", 70),
             VatRate("Z", "Zero rated", Decimal(0), "ZERORATEDOUTPUT", 12),
             VatRate("E", "Exempt", Decimal(0), "EXEMPTOUTPUT", 12),
             VatRate("R", "Reduced 5%", Decimal(5), "RROUTPUT", 6),
         ),
-        "London", "GB", (("EUR", Decimal("0.8571")), ("USD", Decimal("0.7874"))),
+        "London", "GB", (("EUR", Decimal("0.854701"), "093"), ("USD", Decimal("0.787402"), "094")),
     ),
     Entity(
-        "IE", "Sample Firm Ireland Limited", "EUR", 25, ("DUB",),
+        "IE", "Harrow & Vance Ireland Limited", "EUR", 25, ("DUB",),
         (
-            VatRate("S23", "Standard 23%", Decimal(23), "OUTPUT2", 85),
+            VatRate("S23", "Standard 23%", Decimal(23), "OUTPUT", 75),
+            VatRate("R135", "Reduced 13.5%", Decimal("13.5"), "TAX001", 10),
             VatRate("Z0", "Zero rated", Decimal(0), "ZERORATEDOUTPUT", 15),
         ),
-        "Dublin", "IE", (("GBP", Decimal("1.1668")),),
+        "Dublin", "IE", (("GBP", Decimal("1.169591"), "093"),),
     ),
     Entity(
-        "US", "Sample Firm US LLC", "USD", 15, ("NYC",),
+        "US", "Harrow & Vance US LLC", "USD", 15, ("NYC",),
         (VatRate("NT", "Not taxable", Decimal(0), "NONE", 100),),
         "New York", "US", (),
     ),
