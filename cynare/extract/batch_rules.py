@@ -86,7 +86,8 @@ def _check_parts(
     for line, part in parts.accepted if parts else []:
         by_parent[getattr(part, link)].append((line, part))
     kept_parents: list[tuple[int, Row]] = []
-    rejected_ids: set[str] = set()
+    # Parents refused by their own row rules, and those refused below for their parts.
+    rejected_ids: set[str] = set(parents.rejected_keys) if parents else set()
     for line, parent in parents.accepted if parents else []:
         key = getattr(parent, link)
         own = by_parent.get(key, [])

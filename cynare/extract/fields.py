@@ -38,9 +38,8 @@ def _currency(value: str) -> str:
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 # No control characters anywhere (Azure Tables refuses them in keys), no | ~ # / \ ?, no space at either end.
 _ID_END = r"[^\s\x00-\x1f\x7f-\x9f|~#/\\?]"
-Identifier = Annotated[
-    str, Field(min_length=1, max_length=50, pattern=rf"^{_ID_END}([^\x00-\x1f\x7f-\x9f|~#/\\?]*{_ID_END})?$")
-]
+IDENTIFIER_PATTERN = rf"^{_ID_END}([^\x00-\x1f\x7f-\x9f|~#/\\?]*{_ID_END})?$"
+Identifier = Annotated[str, Field(min_length=1, max_length=50, pattern=IDENTIFIER_PATTERN)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=500)]
 OptionalIdentifier = Annotated[Identifier | None, Field(default=None)]
 Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
@@ -50,5 +49,5 @@ Rate = Annotated[Decimal, Field(allow_inf_nan=False, gt=0, max_digits=18, decima
 Percent = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=100, decimal_places=4)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-OptionalEmail = Annotated[str | None, Field(default=None, pattern=EMAIL)]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+OptionalEmail = Annotated[str | None, Field(default=None, pattern=EMAIL_PATTERN)]

@@ -15,6 +15,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from cynare.extract.datasets import Dataset
+from cynare.extract.fields import EMAIL_PATTERN, IDENTIFIER_PATTERN
 from cynare.extract.rows import Row, RuleBroken
 
 
@@ -36,6 +37,8 @@ class ParsedFile:
     rejected: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
     sha256: str = ""
+    # Keys of rows refused here, so that their parts can say "its bill was rejected", not "missing".
+    rejected_keys: set[str] = field(default_factory=set)
 
 
 class HeaderError(ValueError):
@@ -86,6 +89,7 @@ def read_csv(dataset: Dataset, stream: IO[bytes]) -> ParsedFile:
             parsed.accepted.append((line, model.model_validate(cells)))
         except ValidationError as exc:
             parsed.rejected.append(_rejection(dataset.filename, line, exc))
+            parsed.rejected_keys.add("|".join(cells.get(column, "").strip() for column in dataset.key))
     parsed.sha256 = hashing.digest.hexdigest()
     return parsed
 
@@ -109,6 +113,12 @@ def _check_header(dataset: Dataset, header: list[str] | None) -> list[str]:
     return names
 
 
+_PATTERN_RULES = {
+    IDENTIFIER_PATTERN: "an id may not contain | ~ # / \\ ? or control characters, nor start or end with a space",
+    EMAIL_PATTERN: "is not an email address",
+}
+
+
 def _rejection(filename: str, line: int, exc: ValidationError) -> Rejection:
     error = exc.errors(include_url=False)[0]
     column = str(error["loc"][0]) if error["loc"] else "*"
@@ -117,6 +127,9 @@ def _rejection(filename: str, line: int, exc: ValidationError) -> Rejection:
         return Rejection(filename, line, cause.column, str(cause))
     if error["type"] == "missing":
         rule = "a value is required"
+    elif error["type"] == "string_pattern_mismatch":
+        rule = _PATTERN_RULES.get(str(error.get("ctx", {}).get("pattern")), "has characters that are not allowed")
+        rule = f"{rule} (got {error.get('input')!r})"
     else:
         rule = error["msg"].removeprefix("Value error, ")
         if error["loc"] and error["type"] not in {"value_error"}:

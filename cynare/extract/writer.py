@@ -37,6 +37,7 @@ class DatasetWriter:
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, lineterminator="\r\n")
         self.rows = 0
+        self._known = frozenset(self.dataset.columns)
         self._write(self.dataset.columns)
 
     def _write(self, cells: Iterable[str]) -> None:
@@ -48,6 +49,9 @@ class DatasetWriter:
         self._file.write(text)
 
     def write(self, row: Mapping[str, Any]) -> None:
+        unknown = row.keys() - self._known
+        if unknown:  # a mistyped column would silently lose its data
+            raise KeyError(f"{self.dataset.filename} has no column(s) {', '.join(sorted(unknown))}")
         self._write([format_cell(row.get(column)) for column in self.dataset.columns])
         self.rows += 1
 

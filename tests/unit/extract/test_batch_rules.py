@@ -190,7 +190,7 @@ def test_lines_of_a_bill_rejected_on_its_own_go_with_it() -> None:
     assert rejections_of(batch, "bills")[2].column == "date"
     rejection = rejections_of(batch, "bill_lines")[2]
     assert rejection.column == "bill_id"
-    assert "B001" in rejection.rule
+    assert rejection.rule == "its bill B001 was rejected"
     assert batch.files["bills"].accepted == batch.files["bill_lines"].accepted == []
     assert_all_conserved(batch)
 

@@ -200,3 +200,9 @@ def test_floats_are_refused(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="never float"):
         writer.write({"receipt_id": "R001", "bill_id": "B001", "amount": 120.0})
     assert writer.close().rows == 0
+
+
+def test_a_mistyped_column_is_refused_not_dropped(tmp_path: Path) -> None:
+    writer = DatasetWriter(tmp_path, "clients")
+    with pytest.raises(KeyError, match=r"clients\.csv has no column\(s\) adress_line1"):
+        writer.write({"client_id": "C1", "name": "Acme", "adress_line1": "1 High St"})
