@@ -7,6 +7,7 @@ the response and the call log.
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 import uuid
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from cynare.sandbox.xero.emulator import Emulator
 
 PREFIX = "/api.xro/2.0"
+logger = logging.getLogger(__name__)
 JSON = "application/json; charset=utf-8"
 
 
@@ -191,6 +193,11 @@ class XeroApp:
                 status, payload = 200, _envelope(result, now, em.clients[app_id].name)
             except XeroError as err:
                 status, payload = err.status, err.body
+            except Exception as exc:
+                # A fault in the emulator itself: answer like Xero's 500 and make the test fail.
+                logger.exception("emulator error on %s %s", request.method, rel)
+                em.note_violations([f"emulator error on {request.method} {rel}: {exc!r}"])
+                status, payload = 500, _fault_error("500").body
             encoded = dumps(payload)
             if key:
                 em.idempotency.save(scope, key, print_, Saved(status, encoded, ()))

@@ -24,9 +24,9 @@ _FIELDS = {
 
 def _clashes(tenant: Tenant, name: str | None, number: str | None, own_id: str | None) -> list[str]:
     errors = []
-    others = [c for c in tenant.contacts.values() if c.status == "ACTIVE" and c.contact_id != own_id]
-    if name and any(c.name.casefold() == name.casefold() for c in others):
+    if name and any(c.status == "ACTIVE" and c.contact_id != own_id for c in tenant.contacts_named(name)):
         errors.append(messages.contact_name_taken(name))
+    others = [c for c in tenant.contacts.values() if c.status == "ACTIVE" and c.contact_id != own_id] if number else []
     if number and any(c.contact_number == number for c in others):
         errors.append(messages.contact_number_taken(number))
     return errors
@@ -75,6 +75,8 @@ def _update(call: Call, el: dict[str, Any], contact: Contact) -> tuple[dict[str,
         if errors:
             return None, errors
     before = contact.status
+    if name != contact.name:
+        call.tenant.names_version += 1
     contact.name = name
     contact.status = status
     _apply(contact, el)

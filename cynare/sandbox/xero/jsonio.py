@@ -3,56 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-_encode_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
+# The C encoder cannot write a Decimal as a number, so each Decimal leaves it as a marked string that
+# is unquoted afterwards. This keeps batches of 50 invoices (tens of thousands of values) fast.
+_MARK = "\x01\x02"
+_OPEN = '"\\u0001\\u0002'
+_CLOSE = '\\u0001\\u0002"'
 
 
 def loads(data: bytes | str) -> Any:
-    return json.loads(data, parse_float=Decimal)
+    """Parse a request body; a control character U+0001 (never sensible in Xero data) is refused,
+    since it could collide with the Decimal marker."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    if "\\u0001" in text:
+        raise ValueError("control character U+0001 in the request")
+    return json.loads(text, parse_float=Decimal)
+
+
+def _mark(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{_MARK}{value:f}{_MARK}"
+    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def dumps(value: Any) -> bytes:
     """Serialise plain data; a Decimal becomes a JSON number written exactly as the Decimal reads."""
-    parts: list[str] = []
-    _write(value, parts.append)
-    return "".join(parts).encode("ascii")
-
-
-def _write(value: Any, out: Callable[[str], Any]) -> None:
-    if isinstance(value, str):
-        out(_encode_str(value))
-    elif value is None:
-        out("null")
-    elif value is True:
-        out("true")
-    elif value is False:
-        out("false")
-    elif isinstance(value, Decimal):
-        out(format(value, "f"))
-    elif isinstance(value, int):
-        out(str(value))
-    elif isinstance(value, dict):
-        out("{")
-        first = True
-        for key, item in value.items():
-            if not first:
-                out(",")
-            first = False
-            out(_encode_str(str(key)))
-            out(":")
-            _write(item, out)
-        out("}")
-    elif isinstance(value, list | tuple):
-        out("[")
-        for index, item in enumerate(value):
-            if index:
-                out(",")
-            _write(item, out)
-        out("]")
-    elif isinstance(value, float):
-        raise TypeError("floats are not allowed in responses: use Decimal")
-    else:
-        raise TypeError(f"cannot serialise {type(value).__name__}")
+    text = json.dumps(value, default=_mark, separators=(",", ":"), allow_nan=False)
+    return text.replace(_OPEN, "").replace(_CLOSE, "").encode("ascii")

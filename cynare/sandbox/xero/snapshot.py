@@ -21,7 +21,7 @@ FORMAT = "cynare-xero-snapshot/1"
 
 def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):

@@ -228,9 +228,28 @@ class Tenant:
     credit_note_numbers: set[str] = field(default_factory=set)
     invoice_seq: int = 0
     credit_note_seq: int = 0
+    # Contacts by case-folded name, rebuilt whenever the contacts or their names may have changed.
+    _names: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _names_key: tuple[int, int] = field(default=(-1, -1), repr=False, compare=False)
+    names_version: int = field(default=0, repr=False, compare=False)
+    _codes: dict[str, Account] = field(default_factory=dict, repr=False, compare=False)
+    _codes_key: int = field(default=-1, repr=False, compare=False)
+
+    def contacts_named(self, name: str) -> list[Contact]:
+        key = (len(self.contacts), self.names_version)
+        if key != self._names_key:
+            index: dict[str, list[str]] = {}
+            for contact in self.contacts.values():
+                index.setdefault(contact.name.casefold(), []).append(contact.contact_id)
+            self._names, self._names_key = index, key
+        return [self.contacts[i] for i in self._names.get(name.strip().casefold(), [])]
 
     def account_by_code(self, code: str) -> Account | None:
-        return next((a for a in self.accounts if a.code == code), None)
+        # Looked up for every line of every document: index by code, rebuilt if the chart changes.
+        if self._codes_key != len(self.accounts):
+            self._codes = {a.code: a for a in self.accounts}
+            self._codes_key = len(self.accounts)
+        return self._codes.get(code)
 
     def account_by_id(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.account_id.lower() == account_id.lower()), None)
