@@ -88,3 +88,15 @@ def test_run_end_to_end_then_again_uploads_nothing(storage_workspace: Workspace,
     text = logs[0].read_text(encoding="utf-8")
     assert "run started" in text and "uploaded batch UK/" in text
     assert "AccountKey" not in text
+
+
+def test_run_agent_from_python(storage_workspace: Workspace) -> None:
+    from datetime import date
+
+    from cynare.agent.api import run_agent
+
+    report = run_agent(storage_workspace.config_path, as_at=date(2026, 11, 25))
+    assert [outcome.entity for outcome in report.uploaded] == ["UK", "IE", "US"]
+    assert all(outcome.note == "uploaded" for outcome in report.uploaded) and report.problems == []
+    again = run_agent(storage_workspace.config_path, as_at=date(2026, 11, 25))
+    assert again.uploaded == [] and {o.note for o in again.extracted} == {"no changes since the last batch"}
