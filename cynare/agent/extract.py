@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -112,7 +113,7 @@ class Extractor:
         extracted = _Extracted()
         with self.source.session(entity) as session:
             for name in self.source.datasets():
-                stream = session.read(name, since.get(name), as_at)
+                stream = session.read(name, restore_watermark(since.get(name)), as_at)
                 if stream is None:
                     continue
                 dataset = DATASETS[name]
@@ -186,9 +187,25 @@ class Extractor:
 
 
 def _storable(value: Any) -> Any:
-    """A watermark as JSON keeps it: text and numbers as they are, times as ISO text."""
+    """A watermark as JSON keeps it, with its type: the next run passes it back as the database gave it."""
     if isinstance(value, str | int | float):
         return value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, bytes | bytearray):  # SQL Server rowversion
+        return {"bytes": bytes(value).hex()}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    raise TypeError(f"a watermark of type {type(value).__name__} cannot be kept; select it as text or a number")
+
+
+def restore_watermark(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    kind, text = next(iter(value.items()))
+    readers: dict[str, Callable[[str], Any]] = {
+        "datetime": datetime.fromisoformat, "date": date.fromisoformat, "bytes": bytes.fromhex, "decimal": Decimal,
+    }  # fmt: skip
+    return readers[kind](text)

@@ -155,3 +155,14 @@ def test_a_pms_locked_through_every_retry_says_so_and_writes_nothing(workspace: 
     finally:
         holder.close()
     assert _batches(workspace, "US") == []
+
+
+def test_watermarks_keep_their_type_between_runs() -> None:
+    from datetime import datetime
+    from decimal import Decimal
+
+    from cynare.agent.extract import _storable, restore_watermark
+
+    for value in ("2026-11-26T09:00:00", 42, datetime(2026, 11, 26, 9, 0, 0, 123456), date(2026, 11, 26),
+                  b"\x00\x00\x00\x00\x00\x01\x86\xa0", Decimal("17.5")):  # fmt: skip
+        assert restore_watermark(_storable(value)) == value
