@@ -9,6 +9,9 @@ import pytest
 
 from cynare.adapters.azurite import Azurite
 
+# The local Xero's fixtures (xero_emulator, xero_accounting, ...) for every ring of tests.
+pytest_plugins = ["cynare.sandbox.xero.pytest_plugin"]
+
 _names = count()
 
 

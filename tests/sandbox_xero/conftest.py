@@ -10,8 +10,6 @@ import pytest
 
 from cynare.sandbox.xero.seed import UK_TENANT_ID
 
-pytest_plugins = ["cynare.sandbox.xero.pytest_plugin"]
-
 UK = UK_TENANT_ID
 
 
