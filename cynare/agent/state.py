@@ -115,7 +115,7 @@ class AgentState:
         query = "SELECT entity, batch_id, folder, rows, committed_at, uploaded_at FROM batches"
         if waiting_only:
             query += " WHERE uploaded_at IS NULL"
-        rows = self._db.execute(query + " ORDER BY committed_at, entity, batch_id").fetchall()
+        rows = self._db.execute(query + " ORDER BY rowid").fetchall()  # the order they were committed
         return [BatchRecord(e, b, Path(f), r, c, u) for e, b, f, r, c, u in rows]
 
     def mark_uploaded(self, entity: str, batch_id: str) -> None:

@@ -183,6 +183,12 @@ CREATE TABLE allocations (
 );
 CREATE INDEX allocations_modified ON allocations (entity, modified_at);
 
+CREATE INDEX receipt_allocations_bill ON receipt_allocations (bill_id);
+CREATE INDEX credit_notes_bill ON credit_notes (bill_id);
+CREATE INDEX write_offs_bill ON write_offs (bill_id);
+CREATE INDEX allocations_bill ON allocations (bill_id);
+CREATE INDEX returned_receipts_receipt ON returned_receipts (receipt_id);
+
 -- What Xero said about each PMS document (write-back 'posted' and 'rejected').
 CREATE TABLE xero_links (
     dataset TEXT NOT NULL,
