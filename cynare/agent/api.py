@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cynare.agent.bootstrap import build_extractor, build_uploader, build_writeback, open_state
 from cynare.agent.config import load_config
-from cynare.agent.extract import EntityOutcome, Progress, _Silent
+from cynare.agent.extract import EntityOutcome, Progress, Silent
 from cynare.agent.logs import start_log
 from cynare.agent.upload import UploadOutcome
 from cynare.agent.writeback import WritebackOutcome
@@ -33,7 +33,7 @@ def run_agent(
     run_id = state.start_run("run")
     report = RunReport()
     try:
-        extractor = build_extractor(config, state, progress or _Silent())
+        extractor = build_extractor(config, state, progress or Silent())
         report.extracted = extractor.run(config.agent.entities, as_at=as_at or datetime.now(UTC).date(), full=full)
         report.uploaded = build_uploader(config, state).upload_waiting()
         if writeback and config.writeback.mode != "off":

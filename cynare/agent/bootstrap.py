@@ -69,8 +69,8 @@ def writeback_inbox(config: AgentConfig) -> ContainerStore:
     return store
 
 
-def build_uploader(config: AgentConfig, state: AgentState) -> BatchUploader:
-    return BatchUploader(inbound(config), state, backoff(config))
+def build_uploader(config: AgentConfig, state: AgentState, progress: Progress | None = None) -> BatchUploader:
+    return BatchUploader(inbound(config), state, backoff(config), progress)
 
 
 def build_applier(config: AgentConfig) -> Applier:

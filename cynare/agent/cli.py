@@ -92,8 +92,10 @@ def _extract(config: AgentConfig, state: AgentState, *, full: bool, as_at: date)
 
 def _upload(config: AgentConfig, state: AgentState) -> None:
     from cynare.agent.bootstrap import build_uploader
+    from cynare.agent.progress import RowProgress
 
-    outcomes = build_uploader(config, state).upload_waiting()
+    with RowProgress(console) as progress:
+        outcomes = build_uploader(config, state, progress).upload_waiting()
     if not outcomes:
         console.print("upload: no batches waiting")
     for outcome in outcomes:

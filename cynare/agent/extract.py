@@ -37,7 +37,7 @@ class Progress(Protocol):
     def advance(self, rows: int) -> None: ...
 
 
-class _Silent:
+class Silent:
     def start(self, label: str) -> None:
         pass
 
@@ -77,7 +77,7 @@ class Extractor:
     batches: Path
     busy_retries: int = 5
     busy_wait_seconds: float = 2.0
-    progress: Progress = field(default_factory=_Silent)
+    progress: Progress = field(default_factory=Silent)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final, Protocol, TypeVar
 
 from cynare.agent.errors import AgentError, BlobExists, CannotRead, StorageUnavailable, TransientStorageError
+from cynare.agent.extract import Progress, Silent
 from cynare.agent.retry import Backoff
 from cynare.agent.state import AgentState, BatchRecord
 from cynare.extract.manifest import MANIFEST_NAME, Manifest
@@ -44,7 +45,10 @@ class UploadOutcome:
 
 
 class BatchUploader:
-    def __init__(self, target: BlobTarget, state: AgentState, backoff: Backoff) -> None:
+    def __init__(
+        self, target: BlobTarget, state: AgentState, backoff: Backoff, progress: Progress | None = None
+    ) -> None:
+        self._progress = progress or Silent()
         self._target = target
         self._state = state
         self._backoff = backoff
@@ -65,11 +69,13 @@ class BatchUploader:
             self._state.mark_uploaded(batch.entity, batch.batch_id)
             return UploadOutcome(batch.entity, batch.batch_id, 0, len(manifest.files) + 1, "already uploaded")
         uploaded = skipped = 0
+        self._progress.start(f"upload {batch.entity}/{batch.batch_id} (files)")
         for entry, path in self._files(batch, manifest):
             if self._send(prefix + entry, path, None):
                 uploaded += 1
             else:
                 skipped += 1
+            self._progress.advance(1)
         self._send(prefix + MANIFEST_NAME, None, (manifest_bytes, manifest_sha))
         uploaded += 1
         self._state.mark_uploaded(batch.entity, batch.batch_id)

@@ -13,7 +13,7 @@ import pytest
 
 from cynare.agent.bootstrap import build_extractor
 from cynare.agent.demo_pms.generator import build_demo_pms
-from cynare.agent.extract import _Silent
+from cynare.agent.extract import Silent
 from cynare.extract.batch import FolderBatch, validate_batch
 from tests.agent.conftest import AS_AT, Workspace
 
@@ -62,7 +62,7 @@ def _read(folder: Path, dataset: str) -> list[dict[str, str]]:
 def test_every_entity_passes_the_cloud_validation_and_debtors_agree(workspace: Workspace) -> None:
     config = workspace.config()
     state = workspace.state()
-    outcomes = build_extractor(config, state, _Silent()).run(config.agent.entities, as_at=AS_AT)
+    outcomes = build_extractor(config, state, Silent()).run(config.agent.entities, as_at=AS_AT)
     assert [outcome.entity for outcome in outcomes] == ["UK", "IE", "US"]
     for outcome in outcomes:
         assert outcome.batch_id is not None

@@ -11,7 +11,7 @@ import pytest
 
 from cynare.agent.bootstrap import build_extractor
 from cynare.agent.errors import ExtractInputError
-from cynare.agent.extract import _Silent
+from cynare.agent.extract import Silent
 from cynare.extract.batch import FolderBatch, validate_batch
 from cynare.extract.datasets import DATASETS
 from tests.agent.conftest import AS_AT, Workspace
@@ -70,7 +70,7 @@ def test_exports_become_a_valid_batch_and_an_unchanged_export_is_the_same_batch(
     _export(workspace, "IE")
     _configure(workspace)
     config = workspace.config()
-    extractor = build_extractor(config, workspace.state(), _Silent())
+    extractor = build_extractor(config, workspace.state(), Silent())
     outcome = extractor.extract_entity("IE", as_at=AS_AT, full=False)
     assert outcome.batch_id and outcome.rows > 5000
     validated = validate_batch(FolderBatch(config.work_folder / "batches" / "IE" / outcome.batch_id))
@@ -86,7 +86,7 @@ def test_a_mapped_column_missing_from_the_export_names_the_file_and_its_header(w
     bills = folder / "IE-bills.csv"
     bills.write_text(bills.read_text(encoding="utf-8").replace("Gross", "Total Gross", 1), encoding="utf-8")
     with pytest.raises(ExtractInputError) as raised:
-        build_extractor(workspace.config(), workspace.state(), _Silent()).extract_entity("IE", as_at=AS_AT, full=False)
+        build_extractor(workspace.config(), workspace.state(), Silent()).extract_entity("IE", as_at=AS_AT, full=False)
     assert f"export file {bills}: column 'Gross' (mapped to total) is not in its header" in str(raised.value)
     assert "Total Gross" in str(raised.value)
 
@@ -103,4 +103,4 @@ def test_a_date_in_the_wrong_format_names_its_row(workspace: Workspace) -> None:
     with pytest.raises(
         ExtractInputError, match=r"IE-receipts.csv: row 4: '2026-03-04' is not a date in the format %d/%m/%Y"
     ):
-        build_extractor(workspace.config(), workspace.state(), _Silent()).extract_entity("IE", as_at=AS_AT, full=False)
+        build_extractor(workspace.config(), workspace.state(), Silent()).extract_entity("IE", as_at=AS_AT, full=False)

@@ -10,13 +10,13 @@ import pytest
 
 from cynare.agent.bootstrap import build_extractor
 from cynare.agent.errors import ExtractInputError, SourceBusy
-from cynare.agent.extract import Extractor, _Silent
+from cynare.agent.extract import Extractor, Silent
 from cynare.extract.batch import FolderBatch, validate_batch
 from tests.agent.conftest import AS_AT, Workspace
 
 
 def _extractor(workspace: Workspace) -> Extractor:
-    return build_extractor(workspace.config(), workspace.state(), _Silent())
+    return build_extractor(workspace.config(), workspace.state(), Silent())
 
 
 def _batches(workspace: Workspace, entity: str) -> list[Path]:

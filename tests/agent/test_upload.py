@@ -13,7 +13,7 @@ from cynare.adapters.blob_inbox import BlobInbox
 from cynare.agent.blob_store import ContainerStore
 from cynare.agent.bootstrap import build_extractor, inbound
 from cynare.agent.errors import StorageUnavailable, TransientStorageError
-from cynare.agent.extract import _Silent
+from cynare.agent.extract import Silent
 from cynare.agent.retry import Backoff
 from cynare.agent.state import AgentState
 from cynare.agent.upload import BatchUploader
@@ -54,7 +54,7 @@ class FlakyStore:
 
 def _extract_us(workspace: Workspace) -> tuple[AgentState, str]:
     state = workspace.state()
-    outcome = build_extractor(workspace.config(), state, _Silent()).extract_entity("US", as_at=AS_AT, full=False)
+    outcome = build_extractor(workspace.config(), state, Silent()).extract_entity("US", as_at=AS_AT, full=False)
     assert outcome.batch_id
     return state, outcome.batch_id
 

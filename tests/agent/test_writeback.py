@@ -14,7 +14,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from cynare.agent.bootstrap import build_extractor, build_writeback
-from cynare.agent.extract import _Silent
+from cynare.agent.extract import Silent
 from cynare.extract.writeback import (
     Acknowledgement,
     PaymentDeleted,
@@ -167,7 +167,7 @@ def test_xero_receipts_reach_debtors_but_are_not_extracted_again(
 ) -> None:
     config = storage_workspace.config()
     state = storage_workspace.state()
-    extractor = build_extractor(config, state, _Silent())
+    extractor = build_extractor(config, state, Silent())
     extractor.extract_entity("UK", as_at=AS_AT, full=False)
     _put(storage_connection, config.storage.writeback_container, _document(storage_workspace.database))
     build_writeback(config, state).run(["UK"])
