@@ -10,6 +10,7 @@ from cynare.agent.bootstrap import build_extractor, build_uploader, build_writeb
 from cynare.agent.config import load_config
 from cynare.agent.extract import EntityOutcome, Progress, Silent
 from cynare.agent.logs import start_log
+from cynare.agent.run_lock import run_lock
 from cynare.agent.upload import UploadOutcome
 from cynare.agent.writeback import WritebackOutcome
 
@@ -33,11 +34,12 @@ def run_agent(
     run_id = state.start_run("run")
     report = RunReport()
     try:
-        extractor = build_extractor(config, state, progress or Silent())
-        report.extracted = extractor.run(config.agent.entities, as_at=as_at or datetime.now(UTC).date(), full=full)
-        report.uploaded = build_uploader(config, state).upload_waiting()
-        if writeback and config.writeback.mode != "off":
-            report.written_back, report.problems = build_writeback(config, state).run(config.agent.entities)
+        with run_lock(config.work_folder):
+            extractor = build_extractor(config, state, progress or Silent())
+            report.extracted = extractor.run(config.agent.entities, as_at=as_at or datetime.now(UTC).date(), full=full)
+            report.uploaded = build_uploader(config, state).upload_waiting()
+            if writeback and config.writeback.mode != "off":
+                report.written_back, report.problems = build_writeback(config, state).run(config.agent.entities)
     except Exception as exc:
         state.finish_run(run_id, "failed", str(exc))
         raise

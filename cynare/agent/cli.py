@@ -58,11 +58,13 @@ def _session(config_path: Path, command: str) -> Iterator[tuple[AgentConfig, Age
         raise typer.Exit(1) from None
     log_file = start_log(config.work_folder / "logs", command)
     from cynare.agent.bootstrap import open_state
+    from cynare.agent.run_lock import run_lock
 
     state = open_state(config)
     run_id = state.start_run(command)
     try:
-        yield config, state
+        with run_lock(config.work_folder):
+            yield config, state
     except AgentError as exc:
         log.error("%s failed: %s", command, exc)
         state.finish_run(run_id, "failed", str(exc))

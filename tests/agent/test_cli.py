@@ -100,3 +100,14 @@ def test_run_agent_from_python(storage_workspace: Workspace) -> None:
     assert all(outcome.note == "uploaded" for outcome in report.uploaded) and report.problems == []
     again = run_agent(storage_workspace.config_path, as_at=date(2026, 11, 25))
     assert again.uploaded == [] and {o.note for o in again.extracted} == {"no changes since the last batch"}
+
+
+def test_a_second_agent_on_the_same_work_folder_stops_and_changes_nothing(workspace: Workspace) -> None:
+    from cynare.agent.run_lock import run_lock
+
+    config = load_config(workspace.config_path)
+    with run_lock(config.work_folder):
+        result = runner.invoke(app, ["extract", "--config", str(workspace.config_path), "--as-at", "2026-11-25"])
+    assert result.exit_code == 1
+    assert "another cynare-agent is running with the work folder" in result.output
+    assert not (config.work_folder / "batches").exists()
