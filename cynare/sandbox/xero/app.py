@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 PREFIX = "/api.xro/2.0"
 logger = logging.getLogger(__name__)
 JSON = "application/json; charset=utf-8"
+# Set in the WSGI environ once the whole request body has been read: only then may the server keep the
+# connection open for the next request (see emulator._KeepAliveHandler).
+DRAINED = "cynare.xero.body_drained"
 
 
 class DropConnection(Exception):
@@ -47,6 +50,10 @@ class XeroApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        # Read the body in full before anything else (forms parse the cached copy), so that an early
+        # refusal leaves no unread bytes in front of the next request on a kept-alive connection.
+        request.get_data()
+        environ[DRAINED] = True
         try:
             response = self.dispatch(request)
         except DropConnection as exc:

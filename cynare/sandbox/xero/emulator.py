@@ -6,7 +6,9 @@ served emulator offers the same under /_sandbox/ (see admin.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from datetime import date
 from decimal import Decimal
@@ -14,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
 from cynare.sandbox.xero import direct, seed, snapshot
-from cynare.sandbox.xero.app import XeroApp
+from cynare.sandbox.xero.app import DRAINED, XeroApp
 from cynare.sandbox.xero.calllog import CallLog, TenantCounts
 from cynare.sandbox.xero.clock import Clock, ScaledClock
 from cynare.sandbox.xero.contract import ContractChecker, load_spec
@@ -28,6 +30,105 @@ from cynare.sandbox.xero.limits import RateLimits
 from cynare.sandbox.xero.state import Tenant
 
 HOST = "127.0.0.1"
+logger = logging.getLogger(__name__)
+
+
+class _KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug's request handler with HTTP/1.1 keep-alive and no Nagle delay.
+
+    werkzeug's development server answers every call with `Connection: close` and then waits up to
+    10 ms for stray request bytes to discard: each call paid a TCP connection, a server thread and
+    that wait. The emulator reads every request body in full (and says so in the environ) and answers
+    with a complete bytes body, so a connection can stay open for the client's next call, as it would
+    with Xero. Anything unusual (a body left unread, an error in the app) closes the connection.
+    """
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        server = self.server
+        if isinstance(server, _Server):
+            with server.connections_lock:
+                server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        server = self.server
+        if isinstance(server, _Server):
+            with server.connections_lock:
+                server.connections.discard(self.connection)
+        super().finish()
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers]
+            return self.wfile.write
+
+        try:
+            chunks = self.server.app(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except (ConnectionError, TimeoutError) as exc:
+            # An injected fault dropped the connection on purpose.
+            self.close_connection = True
+            self.connection_dropped(exc, environ)
+            return
+        except Exception:
+            logger.exception("error in the emulator's WSGI app")
+            started[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
+            body = b"Internal Server Error"
+            environ[DRAINED] = False
+        status, headers = started
+        code, _, reason = str(status).partition(" ")
+        self.send_response(int(code), reason)
+        sized = False
+        for key, value in headers:
+            if key.lower() == "content-length":
+                sized = True
+            elif key.lower() in ("connection", "transfer-encoding"):
+                continue
+            self.send_header(key, value)
+        if not sized:
+            self.send_header("Content-Length", str(len(body)))
+        if not environ.get(DRAINED):
+            # The request body may still be on the socket: it must not be read as the next request.
+            self.close_connection = True
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if environ["REQUEST_METHOD"] != "HEAD" and body:
+            self.wfile.write(body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # werkzeug formats (and colours) a line per request even when its logger drops it.
+        if logging.getLogger("werkzeug").isEnabledFor(logging.INFO):
+            super().log_request(code, size)
+
+
+class _Server(ThreadedWSGIServer):
+    """A threaded werkzeug server that can close its open keep-alive connections when stopped."""
+
+    def __init__(self, host: str, port: int, app: XeroApp) -> None:
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(host, port, app, _KeepAliveHandler)
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            open_now = list(self.connections)
+        for conn in open_now:
+            with contextlib.suppress(OSError):  # already closed by the client
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 class Emulator:
@@ -63,7 +164,7 @@ class Emulator:
         """Serve on 127.0.0.1 (a free port when 0) in a background thread; returns the base URL."""
         # werkzeug logs every request at INFO; a benchmark would spend its time printing.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server(HOST, port, self.app, threaded=True)
+        self._server = _Server(HOST, port, self.app)
         # A short poll keeps stop() quick: tests start and stop one emulator each.
         server = self._server
         self._thread = threading.Thread(
@@ -76,6 +177,9 @@ class Emulator:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            # A stopped emulator answers nothing, not even on a connection a client kept alive.
+            if isinstance(self._server, _Server):
+                self._server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
