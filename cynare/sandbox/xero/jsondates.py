@@ -6,19 +6,29 @@ Requests may carry either that form (the SDK sends it) or ISO 8601 (Xero accepts
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 _MS = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_EPOCH_DAY = _EPOCH.date().toordinal()
+
+
+@lru_cache(maxsize=1024)
 def ms_datetime(value: datetime) -> str:
-    millis = int((value.astimezone(UTC) - _EPOCH) / timedelta(milliseconds=1))
+    # Integer microseconds, truncated towards zero to milliseconds: no float on the way.
+    delta = value.astimezone(UTC) - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    millis = micros // 1000 if micros >= 0 else -(-micros // 1000)
     return f"/Date({millis}+0000)/"
 
 
+@lru_cache(maxsize=4096)
 def ms_date(value: date) -> str:
-    return ms_datetime(datetime.combine(value, time(), tzinfo=UTC))
+    # Rendered for every document on every read and write: calendar dates repeat, so they are cached.
+    return f"/Date({(value.toordinal() - _EPOCH_DAY) * 86_400_000}+0000)/"
 
 
 def parse_datetime(value: str) -> datetime:
@@ -35,6 +45,11 @@ def parse_datetime(value: str) -> datetime:
 
 def parse_date(value: str) -> date:
     """A calendar date from a Microsoft JSON date or an ISO date or datetime."""
+    if len(value) == 10 and value[0] != "/":
+        try:
+            return date.fromisoformat(value)  # the usual "2026-05-01"
+        except ValueError:
+            pass  # read below as before
     match = _MS.match(value.strip())
     if match:
         return (_EPOCH + timedelta(milliseconds=int(match.group(1)))).date()

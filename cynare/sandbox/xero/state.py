@@ -1,4 +1,8 @@
-"""The books of each emulated organisation: plain records, no rules (those live per resource)."""
+"""The books of each emulated organisation: plain records, no rules (those live per resource).
+
+The records have slots: a tenant holds tens of thousands of them, and without a __dict__ each is one
+object for the garbage collector to walk instead of two.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from decimal import Decimal
 ZERO = Decimal("0")
 
 
-@dataclass
+@dataclass(slots=True)
 class Account:
     account_id: str
     code: str
@@ -24,7 +28,7 @@ class Account:
     enable_payments: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class TaxRate:
     name: str
     tax_type: str
@@ -33,14 +37,14 @@ class TaxRate:
     status: str = "ACTIVE"
 
 
-@dataclass
+@dataclass(slots=True)
 class TrackingOption:
     option_id: str
     name: str
     status: str = "ACTIVE"
 
 
-@dataclass
+@dataclass(slots=True)
 class TrackingCategory:
     category_id: str
     name: str
@@ -48,7 +52,7 @@ class TrackingCategory:
     status: str = "ACTIVE"
 
 
-@dataclass
+@dataclass(slots=True)
 class Tracking:
     category_id: str
     option_id: str
@@ -56,7 +60,7 @@ class Tracking:
     option: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     line_item_id: str
     description: str
@@ -70,7 +74,7 @@ class Line:
     tracking: list[Tracking] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     contact_id: str
     name: str
@@ -87,7 +91,7 @@ class Contact:
     is_supplier: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """What invoices, credit notes and overpayments share: lines, totals, currency, dates."""
 
@@ -105,7 +109,7 @@ class Document:
     reference: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Invoice(Document):
     invoice_id: str = ""
     type: str = "ACCREC"
@@ -122,7 +126,7 @@ class Invoice(Document):
         return self.total - self.amount_paid - self.amount_credited
 
 
-@dataclass
+@dataclass(slots=True)
 class CreditNote(Document):
     credit_note_id: str = ""
     type: str = "ACCRECCREDIT"
@@ -136,7 +140,7 @@ class CreditNote(Document):
         return self.total - self.allocated
 
 
-@dataclass
+@dataclass(slots=True)
 class Overpayment(Document):
     overpayment_id: str = ""
     bank_transaction_id: str = ""
@@ -149,7 +153,7 @@ class Overpayment(Document):
         return self.total - self.allocated
 
 
-@dataclass
+@dataclass(slots=True)
 class BankTransaction(Document):
     bank_transaction_id: str = ""
     type: str = "RECEIVE"
@@ -158,7 +162,7 @@ class BankTransaction(Document):
     is_reconciled: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Allocation:
     allocation_id: str
     source_kind: str  # CREDITNOTE or OVERPAYMENT
@@ -169,7 +173,7 @@ class Allocation:
     updated: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Payment:
     payment_id: str
     invoice_id: str
@@ -185,7 +189,7 @@ class Payment:
     payment_type: str = "ACCRECPAYMENT"
 
 
-@dataclass
+@dataclass(slots=True)
 class HistoryRecord:
     changes: str
     details: str
@@ -193,7 +197,7 @@ class HistoryRecord:
     date_utc: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Tenant:
     tenant_id: str
     entity_code: str
