@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 # Azurite's published development account: not a secret, the same on every machine.
 ACCOUNT = "devstoreaccount1"
@@ -17,6 +19,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class AzuriteNotInstalled(RuntimeError):
+    pass
+
+
+class AzuriteStartError(RuntimeError):
     pass
 
 
@@ -42,6 +48,7 @@ class Azurite:
     queue_port: int = 0
     table_port: int = 0
     _process: subprocess.Popen[bytes] | None = None
+    _errors: IO[bytes] | None = None
 
     @property
     def connection_string(self) -> str:
@@ -53,7 +60,18 @@ class Azurite:
             f"TableEndpoint={host}:{self.table_port}/{ACCOUNT};"
         )
 
-    def start(self, timeout: float = 30.0) -> Azurite:
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> Azurite:
+        """Start on three free ports; if another process took one of them first, try fresh ports."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once(timeout)
+            except AzuriteStartError:
+                self.stop()
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> Azurite:
         self.blob_port, self.queue_port, self.table_port = _free_port(), _free_port(), _free_port()
         command = [
             _azurite_binary(),
@@ -66,13 +84,16 @@ class Azurite:
             "--queueHost", "127.0.0.1", "--queuePort", str(self.queue_port),
             "--tableHost", "127.0.0.1", "--tablePort", str(self.table_port),
         ]  # fmt: skip
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        # stderr goes to a file: a pipe nobody reads would stall Azurite once it filled.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._errors)  # noqa: S603
         deadline = time.monotonic() + timeout
         for port in (self.blob_port, self.queue_port, self.table_port):
             while not _listening(port):
                 if self._process.poll() is not None:
-                    error = self._process.stderr.read().decode() if self._process.stderr else ""
-                    raise RuntimeError(f"Azurite stopped at start: {error.strip()}")
+                    self._errors.seek(0)
+                    error = self._errors.read().decode(errors="replace")
+                    raise AzuriteStartError(f"Azurite stopped at start: {error.strip()}")
                 if time.monotonic() > deadline:
                     self.stop()
                     raise TimeoutError(f"Azurite did not listen on port {port} within {timeout} s")
@@ -88,6 +109,9 @@ class Azurite:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
 
     def __enter__(self) -> Azurite:
         return self.start()

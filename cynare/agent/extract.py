@@ -18,14 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from cynare.agent.batch_writer import BatchingWriter
 from cynare.agent.columns import RowShape
 from cynare.agent.errors import SourceBusy
 from cynare.agent.sources import Source
 from cynare.agent.state import AgentState, BatchRecord
 from cynare.extract.datasets import DATASETS
 from cynare.extract.manifest import FileEntry, Period
-from cynare.extract.writer import commit_manifest
+from cynare.extract.writer import DatasetWriter, commit_manifest
 
 log = logging.getLogger(__name__)
 _CHUNK = 2_000
@@ -118,7 +117,7 @@ class Extractor:
                     continue
                 dataset = DATASETS[name]
                 shape = RowShape(dataset, stream.names, stream.origin)
-                writer = BatchingWriter(building, name)
+                writer = DatasetWriter(building, name)
                 self.progress.start(f"{entity} {name}")
                 watermark_at = shape.watermark_index
                 date_at = dataset.columns.index("date") if "date" in dataset.columns else None

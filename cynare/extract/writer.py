@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +42,9 @@ class DatasetWriter:
 
     def _write(self, cells: Iterable[str]) -> None:
         self._csv.writerow(cells)
+        self._flush_buffer()
+
+    def _flush_buffer(self) -> None:
         text = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()
@@ -54,6 +57,14 @@ class DatasetWriter:
             raise KeyError(f"{self.dataset.filename} has no column(s) {', '.join(sorted(unknown))}")
         self._write([format_cell(row.get(column)) for column in self.dataset.columns])
         self.rows += 1
+
+    def write_rows(self, rows: Sequence[Sequence[str]]) -> None:
+        """Write rows already formatted in column order: the same bytes as `write`, at several times the rate."""
+        if not rows:
+            return
+        self._csv.writerows(rows)
+        self._flush_buffer()
+        self.rows += len(rows)
 
     def close(self) -> FileEntry:
         self._file.flush()

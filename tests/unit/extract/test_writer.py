@@ -206,3 +206,21 @@ def test_a_mistyped_column_is_refused_not_dropped(tmp_path: Path) -> None:
     writer = DatasetWriter(tmp_path, "clients")
     with pytest.raises(KeyError, match=r"clients\.csv has no column\(s\) adress_line1"):
         writer.write({"client_id": "C1", "name": "Acme", "adress_line1": "1 High St"})
+
+
+def test_rows_written_many_at_a_time_give_the_same_bytes_and_hash(tmp_path: Path) -> None:
+    rows = [[f"B{n}", str(n % 4 + 1), 'Advice, "urgent"\nsecond line', "4000", "S", "100.00", "20.00", "LON", "", ""]
+            for n in range(5000)]  # fmt: skip
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one_by_one = DatasetWriter(tmp_path / "a", "bill_lines")
+    for row in rows:
+        one_by_one.write(dict(zip(one_by_one.dataset.columns, row, strict=True)))
+    many = DatasetWriter(tmp_path / "b", "bill_lines")
+    many.write_rows(rows[:1234])
+    many.write_rows(rows[1234:])
+    expected, got = one_by_one.close(), many.close()
+    assert got == expected and got.rows == 5000
+    data = (tmp_path / "b" / "bill_lines.csv").read_bytes()
+    assert data == (tmp_path / "a" / "bill_lines.csv").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == got.sha256
