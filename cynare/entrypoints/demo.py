@@ -26,7 +26,7 @@ ENTITIES = ("UK", "IE", "US")
 
 
 def run_demo(workdir: str) -> int:
-    console = Console()
+    console = Console(width=max(110, Console().width))  # the per-state table needs the room
     work = Path(workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     console.rule("Cynare Link demo: the sample firm's daily cycle")

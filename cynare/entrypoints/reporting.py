@@ -30,7 +30,7 @@ def print_outcome(console: Console, outcome: ImportOutcome) -> None:
 
 def warehouse_table(warehouse: Warehouse, entity: str) -> Table:
     table = Table(title=f"Entity {entity}: documents by state (extract rows in brackets)")
-    table.add_column("dataset")
+    table.add_column("dataset", no_wrap=True, min_width=20)
     for state in _STATES:
         table.add_column(state, justify="right")
     cells: dict[str, dict[str, tuple[int, int]]] = {}
