@@ -6,7 +6,7 @@ add up to the receipt) live in `cynare.extract.batch_rules`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,12 +37,18 @@ class RuleBroken(ValueError):
 
 class Row(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Amount columns that must fit the row's own `currency` column (0 decimals for JPY, 2 for GBP...).
+    money_columns: ClassVar[tuple[str, ...]] = ()
 
-    def _check_precision(self, currency: str, *columns: str) -> None:
-        for column in columns:
-            value = getattr(self, column)
-            if value is not None and not has_valid_precision(value, currency):
-                raise RuleBroken(column, f"{value} has more decimal places than {currency} allows")
+    @model_validator(mode="after")
+    def _amounts_fit_the_currency(self) -> Self:
+        if self.money_columns:
+            currency = str(getattr(self, "currency"))  # noqa: B009 - every row with money has one
+            for column in self.money_columns:
+                value = getattr(self, column)
+                if value is not None and not has_valid_precision(value, currency):
+                    raise RuleBroken(column, f"{value} has more decimal places than {currency} allows")
+        return self
 
 
 class VatCode(Row):
@@ -67,6 +73,8 @@ class Client(Row):
 
 
 class Bill(Row):
+    money_columns = ("total",)
+
     bill_id: Identifier
     bill_number: Identifier
     client_id: Identifier
@@ -81,7 +89,6 @@ class Bill(Row):
     def _rules(self) -> Bill:
         if self.due_date < self.date:
             raise RuleBroken("due_date", f"{self.due_date} is before the bill date {self.date}")
-        self._check_precision(self.currency, "total")
         return self
 
 
@@ -99,6 +106,8 @@ class BillLine(Row):
 
 
 class CreditNote(Row):
+    money_columns = ("net", "vat", "total")
+
     credit_note_id: Identifier
     credit_note_number: Identifier
     client_id: Identifier
@@ -115,13 +124,14 @@ class CreditNote(Row):
 
     @model_validator(mode="after")
     def _rules(self) -> CreditNote:
-        self._check_precision(self.currency, "net", "vat", "total")
         if self.net + self.vat != self.total:
             raise RuleBroken("total", f"{self.total} is not net {self.net} + vat {self.vat}")
         return self
 
 
 class WriteOff(Row):
+    money_columns = ("amount",)
+
     write_off_id: Identifier
     client_id: Identifier
     bill_id: Identifier
@@ -130,13 +140,10 @@ class WriteOff(Row):
     amount: PositiveAmount
     reason: Text
 
-    @model_validator(mode="after")
-    def _rules(self) -> WriteOff:
-        self._check_precision(self.currency, "amount")
-        return self
-
 
 class Receipt(Row):
+    money_columns = ("amount",)
+
     receipt_id: Identifier
     client_id: Identifier
     date: IsoDate
@@ -145,11 +152,6 @@ class Receipt(Row):
     amount: PositiveAmount
     bank_account: Identifier
     reference: OptionalText = None
-
-    @model_validator(mode="after")
-    def _rules(self) -> Receipt:
-        self._check_precision(self.currency, "amount")
-        return self
 
 
 class ReceiptAllocation(Row):
@@ -166,6 +168,8 @@ class ReturnedReceipt(Row):
 
 
 class UnallocatedReceipt(Row):
+    money_columns = ("amount",)
+
     unallocated_id: Identifier
     client_id: Identifier
     date: IsoDate
@@ -175,13 +179,10 @@ class UnallocatedReceipt(Row):
     bank_account: Identifier
     reference: OptionalText = None
 
-    @model_validator(mode="after")
-    def _rules(self) -> UnallocatedReceipt:
-        self._check_precision(self.currency, "amount")
-        return self
-
 
 class Allocation(Row):
+    money_columns = ("amount",)
+
     """Unallocated cash or an unapplied credit note, later applied to a bill."""
 
     allocation_id: Identifier
@@ -192,24 +193,16 @@ class Allocation(Row):
     currency: Currency
     amount: PositiveAmount
 
-    @model_validator(mode="after")
-    def _rules(self) -> Allocation:
-        self._check_precision(self.currency, "amount")
-        return self
-
 
 class Debtor(Row):
+    money_columns = ("balance",)
+
     """The PMS's own outstanding balance for a client in one currency: the reconciliation control."""
 
     client_id: Identifier
     currency: Currency
     balance: Amount
     as_at: IsoDate
-
-    @model_validator(mode="after")
-    def _rules(self) -> Debtor:
-        self._check_precision(self.currency, "balance")
-        return self
 
 
 class NominalMapping(Row):
