@@ -14,10 +14,12 @@ from typing import Any
 
 from cynare.sandbox.xero import messages
 from cynare.sandbox.xero.jsondates import parse_date
-from cynare.sandbox.xero.money import cents, line_tax, places, to_decimal
+from cynare.sandbox.xero.money import HUNDRED, ZERO_CENTS, cents, line_tax, places, to_decimal
 from cynare.sandbox.xero.state import Contact, Line, Tenant, Tracking
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+ONE = Decimal("1")
+ZERO = Decimal("0")
 
 
 # Version 4 and the RFC 4122 variant, set as uuid.UUID(int=..., version=4) sets them.
@@ -141,41 +143,41 @@ def read_lines(
         errors.append("LineItems must be a list")
         return []
     lines: list[Line] = []
+    no_tax = line_amount_types == "NoTax"
     for item in raw:
         if not isinstance(item, dict):
             errors.append("A line item must be an object")
             continue
-        quantity = to_decimal(item.get("Quantity"))
-        quantity = Decimal("1") if quantity is None else quantity
-        unit = to_decimal(item.get("UnitAmount"))
-        given_line = to_decimal(item.get("LineAmount"))
+        get = item.get
+        quantity = to_decimal(get("Quantity"))
+        if quantity is None:
+            quantity = ONE
+        unit = to_decimal(get("UnitAmount"))
         if unit is None:
-            unit = given_line / quantity if given_line is not None and quantity else Decimal("0")
+            given_line = to_decimal(get("LineAmount"))
+            unit = given_line / quantity if given_line is not None and quantity else ZERO
         unit = places(unit, unitdp)
-        discount = to_decimal(item.get("DiscountRate"))
+        discount = to_decimal(get("DiscountRate"))
         gross = quantity * unit
         if discount:
-            gross = gross * (Decimal(100) - discount) / Decimal(100)
+            gross = gross * (HUNDRED - discount) / HUNDRED
         line_amount = cents(gross)
-        code = str(item.get("AccountCode") or "")
+        code = str(get("AccountCode") or "")
         account = tenant.account_by_code(code) if code else None
-        if account is None and item.get("AccountID"):
+        if account is None and get("AccountID"):
             account = tenant.account_by_id(str(item["AccountID"]))
         if (account is None or account.status != "ACTIVE") and (need_account or code):
-            errors.append(messages.bad_account(code or str(item.get("AccountID") or "")))
-        tax_type = (
-            "NONE"
-            if line_amount_types == "NoTax"
-            else str(item.get("TaxType") or (account.tax_type if account else "NONE"))
-        )
+            errors.append(messages.bad_account(code or str(get("AccountID") or "")))
+        tax_type = "NONE" if no_tax else str(get("TaxType") or (account.tax_type if account else "NONE"))
         rate = tenant.tax_rate(tax_type)
         if rate is None:
             errors.append(messages.bad_tax_type(tax_type))
-        tax = line_tax(line_amount, rate.rate if rate else Decimal(0), line_amount_types)
+        tax = line_tax(line_amount, rate.rate if rate else ZERO, line_amount_types)
+        tracking = get("Tracking")
         lines.append(
             Line(
-                line_item_id=str(item.get("LineItemID") or new_id()),
-                description=str(item.get("Description") or ""),
+                line_item_id=str(get("LineItemID") or new_id()),
+                description=str(get("Description") or ""),
                 quantity=quantity,
                 unit_amount=unit,
                 account_code=account.code if account else code,
@@ -183,7 +185,7 @@ def read_lines(
                 line_amount=line_amount,
                 tax_amount=tax,
                 discount_rate=discount,
-                tracking=_tracking(tenant, item.get("Tracking"), errors),
+                tracking=_tracking(tenant, tracking, errors) if tracking else [],
             )
         )
     return lines
@@ -197,7 +199,9 @@ class Totals:
 
 
 def totals(lines: list[Line], line_amount_types: str) -> Totals:
-    amounts = sum((line.line_amount for line in lines), Decimal("0.00"))
-    tax = sum((line.tax_amount for line in lines), Decimal("0.00"))
+    amounts = tax = ZERO_CENTS
+    for line in lines:
+        amounts += line.line_amount
+        tax += line.tax_amount
     sub_total = amounts - tax if line_amount_types == "Inclusive" else amounts
     return Totals(cents(sub_total), cents(tax), cents(sub_total + tax))

@@ -7,14 +7,22 @@ from typing import Any
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
+ZERO_CENTS = Decimal("0.00")
+HUNDRED = Decimal(100)
+# 10**-dp for the places documents use (2 and 4 for unit amounts, 6 for rates).
+QUANTA = {dp: Decimal(1).scaleb(-dp) for dp in range(7)}
 
 
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def quantum(dp: int) -> Decimal:
+    return QUANTA.get(dp) or Decimal(1).scaleb(-dp)
+
+
 def places(value: Decimal, dp: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+    return value.quantize(quantum(dp), rounding=ROUND_HALF_UP)
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -35,10 +43,10 @@ def to_decimal(value: Any) -> Decimal | None:
 def line_tax(line_amount: Decimal, rate: Decimal, line_amount_types: str) -> Decimal:
     """Tax on one line; `rate` is a percentage."""
     if line_amount_types == "NoTax" or not rate:
-        return Decimal("0.00")
+        return ZERO_CENTS
     if line_amount_types == "Inclusive":
-        return cents(line_amount * rate / (Decimal(100) + rate))
-    return cents(line_amount * rate / Decimal(100))
+        return cents(line_amount * rate / (HUNDRED + rate))
+    return cents(line_amount * rate / HUNDRED)
 
 
 def to_base(amount: Decimal, currency_rate: Decimal) -> Decimal:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from cynare.sandbox.xero.jsondates import ms_date, ms_datetime
-from cynare.sandbox.xero.money import cents
+from cynare.sandbox.xero.money import cents, quantum
 from cynare.sandbox.xero.state import (
     Account,
     Allocation,
@@ -23,8 +23,7 @@ from cynare.sandbox.xero.state import (
 RATE = Decimal("0.000001")
 
 
-def _money(value: Decimal) -> Decimal:
-    return cents(value)
+_money = cents
 
 
 def contact_ref(tenant: Tenant, contact_id: str) -> dict[str, Any]:
@@ -85,7 +84,7 @@ def line(item: Line, unitdp: int) -> dict[str, Any]:
         "LineItemID": item.line_item_id,
         "Description": item.description,
         "Quantity": item.quantity,
-        "UnitAmount": item.unit_amount.quantize(Decimal(1).scaleb(-unitdp)),
+        "UnitAmount": item.unit_amount.quantize(quantum(unitdp)),
         "AccountCode": item.account_code,
         "TaxType": item.tax_type,
         "TaxAmount": _money(item.tax_amount),
