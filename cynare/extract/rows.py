@@ -37,17 +37,20 @@ class RuleBroken(ValueError):
 
 class Row(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-    # Amount columns that must fit the row's own `currency` column (0 decimals for JPY, 2 for GBP...).
+
+
+class RowWithMoney(Row):
+    """A row with a `currency` column: its amount columns must fit that currency (0 decimals for JPY)."""
+
     money_columns: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")
     def _amounts_fit_the_currency(self) -> Self:
-        if self.money_columns:
-            currency = str(getattr(self, "currency"))  # noqa: B009 - every row with money has one
-            for column in self.money_columns:
-                value = getattr(self, column)
-                if value is not None and not has_valid_precision(value, currency):
-                    raise RuleBroken(column, f"{value} has more decimal places than {currency} allows")
+        currency = str(getattr(self, "currency"))  # noqa: B009 - declared by every subclass
+        for column in self.money_columns:
+            value = getattr(self, column)
+            if value is not None and not has_valid_precision(value, currency):
+                raise RuleBroken(column, f"{value} has more decimal places than {currency} allows")
         return self
 
 
@@ -72,7 +75,7 @@ class Client(Row):
     status: Literal["active", "archived"]
 
 
-class Bill(Row):
+class Bill(RowWithMoney):
     money_columns = ("total",)
 
     bill_id: Identifier
@@ -105,7 +108,7 @@ class BillLine(Row):
     fee_earner: OptionalIdentifier = None
 
 
-class CreditNote(Row):
+class CreditNote(RowWithMoney):
     money_columns = ("net", "vat", "total")
 
     credit_note_id: Identifier
@@ -129,7 +132,7 @@ class CreditNote(Row):
         return self
 
 
-class WriteOff(Row):
+class WriteOff(RowWithMoney):
     money_columns = ("amount",)
 
     write_off_id: Identifier
@@ -141,7 +144,7 @@ class WriteOff(Row):
     reason: Text
 
 
-class Receipt(Row):
+class Receipt(RowWithMoney):
     money_columns = ("amount",)
 
     receipt_id: Identifier
@@ -167,7 +170,7 @@ class ReturnedReceipt(Row):
     reason: Text
 
 
-class UnallocatedReceipt(Row):
+class UnallocatedReceipt(RowWithMoney):
     money_columns = ("amount",)
 
     unallocated_id: Identifier
@@ -180,7 +183,7 @@ class UnallocatedReceipt(Row):
     reference: OptionalText = None
 
 
-class Allocation(Row):
+class Allocation(RowWithMoney):
     money_columns = ("amount",)
 
     """Unallocated cash or an unapplied credit note, later applied to a bill."""
@@ -194,7 +197,7 @@ class Allocation(Row):
     amount: PositiveAmount
 
 
-class Debtor(Row):
+class Debtor(RowWithMoney):
     money_columns = ("balance",)
 
     """The PMS's own outstanding balance for a client in one currency: the reconciliation control."""
