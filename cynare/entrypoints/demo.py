@@ -8,6 +8,7 @@ holds per entity and dataset. Everything it starts, it stops.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -58,10 +59,13 @@ def _build_demo_pms(console: Console, work: Path) -> Path:
     from cynare.agent.demo_pms import write_demo_workspace
 
     console.rule("On premises: the demo PMS")
-    database = work / "pms" / "demo-pms.sqlite"
-    database.parent.mkdir(parents=True, exist_ok=True)
+    folder = work / "pms"
+    # Azurite starts empty each time, so the office side starts afresh too (PMS, agent state, batches).
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    database = folder / "demo-pms.sqlite"
     started = time.perf_counter()
-    config = write_demo_workspace(database, build=not database.exists())
+    config = write_demo_workspace(database)
     console.print(f"demo PMS at {database} ({time.perf_counter() - started:.1f} s); agent configuration {config}")
     return config
 
