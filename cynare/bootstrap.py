@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import time
 
-from cynare.adapters.blob_inbox import BlobInbox, blob_service
+from cynare.adapters.blob_inbox import INBOUND, BlobInbox, blob_service
 from cynare.adapters.tables.connection import StorageSettings
 from cynare.adapters.tables.warehouse import TableWarehouse
 from cynare.adapters.work_queue import StorageWorkQueue
@@ -17,6 +17,7 @@ class AppSettings:
     storage: StorageSettings
     local_run_time: time
     time_zone: str
+    inbound_container: str = INBOUND
 
     @classmethod
     def from_env(cls) -> AppSettings:
@@ -28,6 +29,7 @@ class AppSettings:
             ),
             local_run_time=time.fromisoformat(os.environ.get("CYNARE_IMPORT_LOCAL_TIME", "01:30")),
             time_zone=os.environ.get("CYNARE_TIME_ZONE", "Europe/London"),
+            inbound_container=os.environ.get("CYNARE_INBOUND_CONTAINER", INBOUND),
         )
 
 
@@ -38,9 +40,9 @@ class CloudPorts:
     queue: StorageWorkQueue
 
 
-def cloud_ports(settings: StorageSettings) -> CloudPorts:
+def cloud_ports(settings: StorageSettings, inbound_container: str = INBOUND) -> CloudPorts:
     return CloudPorts(
-        inbox=BlobInbox(blob_service(settings)).ensure(),
+        inbox=BlobInbox(blob_service(settings), inbound_container).ensure(),
         warehouse=TableWarehouse(settings),
         queue=StorageWorkQueue(settings),
     )

@@ -23,7 +23,7 @@ def import_extracts(timer: func.TimerRequest) -> None:
     if not is_local_run_time(now, settings.local_run_time, settings.time_zone):
         log.info("not %s in %s yet: nothing to do on this firing", settings.local_run_time, settings.time_zone)
         return
-    ports = cloud_ports(settings.storage)
+    ports = cloud_ports(settings.storage, settings.inbound_container)
     outcomes = run(ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC))
     for outcome in outcomes:
         log.info("batch %s/%s: %s %s", outcome.entity, outcome.batch_id, outcome.status, outcome.reason)

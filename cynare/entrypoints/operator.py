@@ -15,7 +15,8 @@ from cynare.service_layer.import_extracts import import_extracts
 def import_now() -> None:
     """Import every committed batch now (what the nightly timer does), whatever the time."""
     console = Console()
-    ports = cloud_ports(AppSettings.from_env().storage)
+    settings = AppSettings.from_env()
+    ports = cloud_ports(settings.storage, settings.inbound_container)
     outcomes = import_extracts(
         ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC), lambda o: print_outcome(console, o)
     )
@@ -28,6 +29,7 @@ def import_now() -> None:
 def status(entities: list[str]) -> None:
     """Documents by state for each entity."""
     console = Console()
-    ports = cloud_ports(AppSettings.from_env().storage)
+    settings = AppSettings.from_env()
+    ports = cloud_ports(settings.storage, settings.inbound_container)
     for code in entities:
         console.print(warehouse_table(ports.warehouse, code))

@@ -1,0 +1,30 @@
+"""Call the registered Functions in process, as the Functions host would."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+
+@functools.cache
+def registered_functions() -> dict[str, Any]:
+    # The app builds its function list once: a second get_functions() on one app refuses the same names.
+    app = importlib.import_module("function_app").app
+    return {fn.get_function_name(): fn.get_user_function() for fn in app.get_functions()}
+
+
+def function_named(name: str) -> Any:
+    return registered_functions()[name]
+
+
+def run_now(monkeypatch: pytest.MonkeyPatch, storage_connection: str, unique_name: str) -> None:
+    """Point the app at Azurite with tables and a container of this test's own, and run at this minute."""
+    monkeypatch.setenv("CYNARE_STORAGE_CONNECTION", storage_connection)
+    monkeypatch.setenv("CYNARE_TABLE_PREFIX", unique_name)
+    monkeypatch.setenv("CYNARE_INBOUND_CONTAINER", f"{unique_name}in")
+    monkeypatch.setenv("CYNARE_TIME_ZONE", "UTC")
+    monkeypatch.setenv("CYNARE_IMPORT_LOCAL_TIME", datetime.now(UTC).strftime("%H:%M"))
