@@ -57,7 +57,6 @@ def to_entity(
         "SourceId": document.source_id,
         "Version": document.version,
         "State": state.value,
-        "Open": state not in (State.POSTED, State.REJECTED),
         "Reason": reason,
         "History": json.dumps([item.as_list() for item in history[-HISTORY_KEPT:]]),
         "DependsOn": json.dumps([str(key) for key in document.depends_on]),
