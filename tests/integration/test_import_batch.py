@@ -197,3 +197,14 @@ def test_a_new_version_keeps_its_xero_id(tmp_path: Path, warehouse: TableWarehou
     stored = warehouse.get("UK", DocKey("clients", "C001"))
     assert stored is not None and stored.xero_id == "0f1e2d3c-0000-4000-8000-000000000001"
     assert warehouse.key_for_xero_id("UK", "clients", stored.xero_id) == DocKey("clients", "C001")
+
+
+def test_many_waiting_documents_are_released_together(tmp_path: Path, warehouse: TableWarehouse) -> None:
+    # Sixty bills wait on sixty clients: enough to read their states by one scan rather than point reads.
+    write_batch(tmp_path / "b1", merge(*(bill(f"B{i:03d}", f"C{i:03d}", "10.00", "2.00") for i in range(60))))
+    first = import_batch(FolderBatch(tmp_path / "b1"), "UK", warehouse, clock)
+    assert first.waiting == 60
+    write_batch(tmp_path / "b2", {"clients": [client(f"C{i:03d}") for i in range(60)]}, period_end=date(2026, 11, 26))
+    second = import_batch(FolderBatch(tmp_path / "b2"), "UK", warehouse, clock)
+    assert second.released == 60
+    assert states(warehouse) == {("bills", "ready"): 60, ("clients", "ready"): 60}

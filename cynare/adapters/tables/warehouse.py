@@ -34,6 +34,7 @@ from cynare.extract.reader import Rejection
 from cynare.service_layer.ports import BatchRecord, Placement, StoredDocument, UpsertCounts
 
 _CONFLICT_RETRIES = 5
+_POINT_READS = 50  # below this many keys of one dataset, point reads beat scanning the dataset
 
 
 def _odata(value: str) -> str:
@@ -140,12 +141,21 @@ class TableWarehouse:
 
     # -- documents -------------------------------------------------------------------------
     def states(self, entity: str, keys: Iterable[DocKey]) -> dict[DocKey, State]:
-        wanted = set(keys)
+        """The state of each of `keys` that is stored: point reads for a few, one range scan for many."""
         found: dict[DocKey, State] = {}
-        for dataset in sorted({key.dataset for key in wanted}):
-            for row in self._tables["Documents"].query_entities(
-                _prefix_filter(entity, f"{dataset}|"), select=["RowKey", "State"]
-            ):
+        by_dataset: dict[str, set[DocKey]] = {}
+        for key in keys:
+            by_dataset.setdefault(key.dataset, set()).add(key)
+        table = self._tables["Documents"]
+        for dataset, wanted in sorted(by_dataset.items()):
+            if len(wanted) <= _POINT_READS:
+                for key in wanted:
+                    try:
+                        found[key] = State(table.get_entity(entity, str(key), select=["State"])["State"])
+                    except ResourceNotFoundError:
+                        continue
+                continue
+            for row in table.query_entities(_prefix_filter(entity, f"{dataset}|"), select=["RowKey", "State"]):
                 key = DocKey.parse(row["RowKey"])
                 if key in wanted:
                     found[key] = State(row["State"])
