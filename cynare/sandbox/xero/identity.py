@@ -9,7 +9,6 @@ All lifetimes are emulated seconds on the injected clock. Tokens and secrets are
 from __future__ import annotations
 
 import base64
-import html
 import secrets
 import threading
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from cynare.sandbox.xero import consent_page
 from cynare.sandbox.xero.clock import Clock
 from cynare.sandbox.xero.errors import XeroError, unauthorized
 from cynare.sandbox.xero.seed import ClientApp
@@ -81,21 +81,11 @@ class Identity:
         client = self.clients.get(query.get("client_id", ""))
         if client is None or query.get("response_type") != "code" or not query.get("redirect_uri"):
             raise _oauth_error("unauthorized_client")
-        boxes = "".join(
-            f'<li><label><input type="checkbox" name="tenant_id" value="{t}" checked> '
-            f"{html.escape(self.tenants[t].name)}</label></li>"
-            for t in client.tenant_ids
-            if t in self.tenants
-        )
-        hidden = "".join(
-            f'<input type="hidden" name="{k}" value="{html.escape(query.get(k, ""))}">'
-            for k in ("client_id", "redirect_uri", "scope", "state", "response_type")
-        )
-        return (
-            "<!doctype html><html><head><title>Xero | Authorise app</title></head><body>"
-            f"<h1>{html.escape(client.name)} wants access to your Xero organisations</h1>"
-            f'<form method="post" action="/identity/connect/authorize">{hidden}<ul>{boxes}</ul>'
-            '<button type="submit" name="approve" value="1">Allow access</button></form></body></html>'
+        return consent_page.render(
+            client.name,
+            [(t, self.tenants[t].name) for t in client.tenant_ids if t in self.tenants],
+            {k: query.get(k, "") for k in ("client_id", "redirect_uri", "scope", "state", "response_type")},
+            (query.get("scope") or DEFAULT_SCOPE).split(),
         )
 
     def consent(self, form: Mapping[str, str], chosen: list[str]) -> str:
