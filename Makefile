@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install chromium demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt package.json
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed: install python3.11 and run again"; exit 1; }
@@ -16,7 +16,17 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt package.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# Debian's Chromium for the accessibility checks (tests/a11y); checked on every run, installed as root.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's Chromium for the accessibility checks"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The accessibility checks need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium' and run again"; exit 1; \
+	  fi; }
 
 demo: $(STAMP)
 	$(BIN)/cynare demo
@@ -28,7 +38,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy cynare function_app.py
 
-test: lint typecheck
+test: chromium lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
