@@ -28,6 +28,7 @@ import time
 
 import requests
 
+from cynare.sandbox.xero.cli import tune_gc_for_serving
 from cynare.sandbox.xero.emulator import Emulator
 from cynare.sandbox.xero.seed import ENTITY_CLIENTS, UK_TENANT_ID
 
@@ -71,6 +72,8 @@ def _serve(ports: multiprocessing.Queue[int], stop: threading.Event) -> None:
     emulator = Emulator(validate=False)
     # Rate limits would stop a benchmark at 60 a minute: this measures the emulator's own capacity.
     emulator.limits.enabled = False
+    # The same collector settings as `cynare sandbox xero` (a long-running server process).
+    tune_gc_for_serving()
     emulator.start()
     ports.put(emulator.port)
     stop.wait()
