@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cynare.sandbox.xero import messages
 from cynare.sandbox.xero.jsondates import parse_date
-from cynare.sandbox.xero.money import HUNDRED, ZERO_CENTS, cents, line_tax, places, to_decimal
+from cynare.sandbox.xero.money import CENT, HUNDRED, ZERO_CENTS, cents, line_tax, places, quantum, to_decimal
 from cynare.sandbox.xero.state import Contact, Line, Tenant, Tracking
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
@@ -72,7 +72,7 @@ def find_contact(tenant: Tenant, raw: Any) -> Contact | None:
 
 def resolve_contact(tenant: Tenant, raw: Any, now: datetime, errors: list[str]) -> Contact | None:
     """The document's contact; as in Xero, a new name creates the contact."""
-    if not isinstance(raw, dict) or not any(raw.get(k) for k in ("ContactID", "ContactNumber", "Name")):
+    if not isinstance(raw, dict) or not (raw.get("ContactID") or raw.get("ContactNumber") or raw.get("Name")):
         errors.append("A Contact must be specified for this type of transaction")
         return None
     contact = find_contact(tenant, raw)
@@ -144,6 +144,7 @@ def read_lines(
         return []
     lines: list[Line] = []
     no_tax = line_amount_types == "NoTax"
+    unit_quantum = quantum(unitdp)
     for item in raw:
         if not isinstance(item, dict):
             errors.append("A line item must be an object")
@@ -156,12 +157,12 @@ def read_lines(
         if unit is None:
             given_line = to_decimal(get("LineAmount"))
             unit = given_line / quantity if given_line is not None and quantity else ZERO
-        unit = places(unit, unitdp)
+        unit = unit.quantize(unit_quantum, rounding=ROUND_HALF_UP)  # money.places, inlined
         discount = to_decimal(get("DiscountRate"))
         gross = quantity * unit
         if discount:
             gross = gross * (HUNDRED - discount) / HUNDRED
-        line_amount = cents(gross)
+        line_amount = gross.quantize(CENT, rounding=ROUND_HALF_UP)  # money.cents, inlined
         code = str(get("AccountCode") or "")
         account = tenant.account_by_code(code) if code else None
         if account is None and get("AccountID"):

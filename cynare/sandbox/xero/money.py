@@ -27,6 +27,10 @@ def places(value: Decimal, dp: int) -> Decimal:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A Decimal from a JSON number or numeric string; None if it is neither."""
+    if type(value) is Decimal:
+        return value  # immutable: no copy needed (the usual case, read with parse_float=Decimal)
+    if type(value) is int:
+        return Decimal(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, Decimal | int):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cynare.sandbox.xero.jsondates import ms_date, ms_datetime
-from cynare.sandbox.xero.money import cents, quantum
+from cynare.sandbox.xero.money import CENT, ZERO_CENTS, cents, quantum
 from cynare.sandbox.xero.state import (
     Account,
     Allocation,
@@ -80,6 +80,7 @@ def _open(invoice: Invoice) -> bool:
 
 
 def line(item: Line, unitdp: int) -> dict[str, Any]:
+    # Rendered for every line of every document written or read: money.cents is inlined.
     out: dict[str, Any] = {
         "LineItemID": item.line_item_id,
         "Description": item.description,
@@ -87,12 +88,14 @@ def line(item: Line, unitdp: int) -> dict[str, Any]:
         "UnitAmount": item.unit_amount.quantize(quantum(unitdp)),
         "AccountCode": item.account_code,
         "TaxType": item.tax_type,
-        "TaxAmount": _money(item.tax_amount),
-        "LineAmount": _money(item.line_amount),
+        "TaxAmount": item.tax_amount.quantize(CENT, rounding=ROUND_HALF_UP),
+        "LineAmount": item.line_amount.quantize(CENT, rounding=ROUND_HALF_UP),
         "Tracking": [
             {"TrackingCategoryID": t.category_id, "TrackingOptionID": t.option_id, "Name": t.name, "Option": t.option}
             for t in item.tracking
-        ],
+        ]
+        if item.tracking
+        else [],
     }
     if item.discount_rate is not None:
         out["DiscountRate"] = item.discount_rate
@@ -128,7 +131,33 @@ def invoice_ref(tenant: Tenant, invoice: Invoice) -> dict[str, Any]:
 
 
 def invoice(tenant: Tenant, i: Invoice, unitdp: int = 2, summary: bool = False) -> dict[str, Any]:
-    allocations = [tenant.allocations[a] for a in i.allocation_ids if a in tenant.allocations]
+    # Rendered for each invoice written or read (50 a batch): money.cents is inlined, and payments and
+    # allocations are looked at only when the invoice has some.
+    credit_notes: list[dict[str, Any]] = []
+    overpayments: list[dict[str, Any]] = []
+    for allocation_id in i.allocation_ids:
+        a = tenant.allocations.get(allocation_id)
+        if a is None:
+            continue
+        if a.source_kind == "CREDITNOTE":
+            credit_notes.append(
+                {
+                    "CreditNoteID": a.source_id,
+                    "CreditNoteNumber": tenant.credit_notes[a.source_id].number,
+                    "AppliedAmount": _money(a.amount),
+                    "Date": ms_date(a.date),
+                    "Total": _money(tenant.credit_notes[a.source_id].total),
+                }
+            )
+        elif a.source_kind == "OVERPAYMENT":
+            overpayments.append(
+                {
+                    "OverpaymentID": a.source_id,
+                    "AppliedAmount": _money(a.amount),
+                    "Date": ms_date(a.date),
+                    "Total": _money(tenant.overpayments[a.source_id].total),
+                }
+            )
     out: dict[str, Any] = {
         "Type": i.type,
         "InvoiceID": i.invoice_id,
@@ -138,44 +167,27 @@ def invoice(tenant: Tenant, i: Invoice, unitdp: int = 2, summary: bool = False) 
         "Date": ms_date(i.date),
         "Status": i.status,
         "LineAmountTypes": i.line_amount_types,
-        "SubTotal": _money(i.sub_total),
-        "TotalTax": _money(i.total_tax),
-        "Total": _money(i.total),
-        "TotalDiscount": Decimal("0.00"),
+        "SubTotal": i.sub_total.quantize(CENT, rounding=ROUND_HALF_UP),
+        "TotalTax": i.total_tax.quantize(CENT, rounding=ROUND_HALF_UP),
+        "Total": i.total.quantize(CENT, rounding=ROUND_HALF_UP),
+        "TotalDiscount": ZERO_CENTS,
         "UpdatedDateUTC": ms_datetime(i.updated),
         "CurrencyCode": i.currency_code,
         "CurrencyRate": i.currency_rate.quantize(RATE),
-        "AmountDue": _money(i.amount_due),
-        "AmountPaid": _money(i.amount_paid),
-        "AmountCredited": _money(i.amount_credited),
+        "AmountDue": i.amount_due.quantize(CENT, rounding=ROUND_HALF_UP),
+        "AmountPaid": i.amount_paid.quantize(CENT, rounding=ROUND_HALF_UP),
+        "AmountCredited": i.amount_credited.quantize(CENT, rounding=ROUND_HALF_UP),
         "SentToContact": False,
         "IsDiscounted": False,
         "HasAttachments": False,
         "HasErrors": False,
         "Payments": [
             payment_summary(tenant.payments[p]) for p in i.payment_ids if tenant.payments[p].status != "DELETED"
-        ],
-        "CreditNotes": [
-            {
-                "CreditNoteID": a.source_id,
-                "CreditNoteNumber": tenant.credit_notes[a.source_id].number,
-                "AppliedAmount": _money(a.amount),
-                "Date": ms_date(a.date),
-                "Total": _money(tenant.credit_notes[a.source_id].total),
-            }
-            for a in allocations
-            if a.source_kind == "CREDITNOTE"
-        ],
-        "Overpayments": [
-            {
-                "OverpaymentID": a.source_id,
-                "AppliedAmount": _money(a.amount),
-                "Date": ms_date(a.date),
-                "Total": _money(tenant.overpayments[a.source_id].total),
-            }
-            for a in allocations
-            if a.source_kind == "OVERPAYMENT"
-        ],
+        ]
+        if i.payment_ids
+        else [],
+        "CreditNotes": credit_notes,
+        "Overpayments": overpayments,
         "Prepayments": [],
     }
     if i.due_date is not None:

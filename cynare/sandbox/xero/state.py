@@ -238,6 +238,8 @@ class Tenant:
     names_version: int = field(default=0, repr=False, compare=False)
     _codes: dict[str, Account] = field(default_factory=dict, repr=False, compare=False)
     _codes_key: int = field(default=-1, repr=False, compare=False)
+    _rates: dict[str, list[TaxRate]] = field(default_factory=dict, repr=False, compare=False)
+    _rates_key: int = field(default=-1, repr=False, compare=False)
 
     def contacts_named(self, name: str) -> list[Contact]:
         key = (len(self.contacts), self.names_version)
@@ -259,11 +261,27 @@ class Tenant:
         return next((a for a in self.accounts if a.account_id.lower() == account_id.lower()), None)
 
     def tax_rate(self, tax_type: str) -> TaxRate | None:
+        """The first active rate of that type.
+
+        Looked up for every line of every document: the rates are indexed by type (rebuilt if the list
+        changes length) and each candidate is checked as it stands, so a rate deleted or retyped since
+        the index was built is never taken; when no indexed candidate fits, the whole list is searched.
+        """
+        if self._rates_key != len(self.tax_rates):
+            index: dict[str, list[TaxRate]] = {}
+            for rate in self.tax_rates:
+                index.setdefault(rate.tax_type, []).append(rate)
+            self._rates, self._rates_key = index, len(self.tax_rates)
+        for rate in self._rates.get(tax_type, ()):
+            if rate.tax_type == tax_type and rate.status == "ACTIVE":
+                return rate
         return next((r for r in self.tax_rates if r.tax_type == tax_type and r.status == "ACTIVE"), None)
 
     def lock_date(self) -> date | None:
-        dates = [d for d in (self.period_lock_date, self.end_of_year_lock_date) if d is not None]
-        return max(dates) if dates else None
+        period, year_end = self.period_lock_date, self.end_of_year_lock_date
+        if period is None or year_end is None:
+            return year_end if period is None else period
+        return max(period, year_end)
 
     def note(self, record_id: str, changes: str, details: str, when: datetime, user: str = "System Generated") -> None:
         self.history.setdefault(record_id, []).append(HistoryRecord(changes, details, user, when))
