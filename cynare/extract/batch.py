@@ -46,11 +46,17 @@ class ValidatedBatch:
         }
 
 
-def validate_batch(batch: BatchFiles) -> ValidatedBatch:
+def read_manifest(batch: BatchFiles) -> Manifest:
     if not batch.exists(MANIFEST_NAME):
         raise BatchRejected(batch.name, f"no {MANIFEST_NAME}: the batch is not committed yet")
     with batch.open(MANIFEST_NAME) as stream:
-        manifest = Manifest.parse(stream.read(), batch.name)
+        return Manifest.parse(stream.read(), batch.name)
+
+
+def validate_batch(batch: BatchFiles, manifest: Manifest | None = None) -> ValidatedBatch:
+    """Validate every file of `batch` (its manifest is read here unless the caller has read it already)."""
+    if manifest is None:
+        manifest = read_manifest(batch)
     files: dict[str, ParsedFile] = {}
     for entry in manifest.files:
         if not batch.exists(entry.file):

@@ -15,9 +15,9 @@ from cynare.domain.assembly import assemble
 from cynare.domain.documents import DocKey, Document
 from cynare.domain.identity import LINK_KIND_DATASETS, IdentityMap, firm_id_of
 from cynare.domain.lifecycle import State
-from cynare.extract.batch import BatchFiles, ValidatedBatch, validate_batch
+from cynare.extract.batch import BatchFiles, ValidatedBatch, read_manifest, validate_batch
 from cynare.extract.datasets import DATASETS
-from cynare.extract.manifest import MANIFEST_NAME, BatchRejected, Manifest
+from cynare.extract.manifest import BatchRejected, Manifest
 from cynare.extract.rows import IdentityLink, Row
 from cynare.service_layer.ports import BatchRecord, Placement, UpsertCounts, Warehouse
 
@@ -42,8 +42,12 @@ class ImportOutcome:
 
 
 def import_batch(batch: BatchFiles, expected_entity: str, warehouse: Warehouse, now: Clock) -> ImportOutcome:
-    with batch.open(MANIFEST_NAME) as stream:
-        manifest = Manifest.parse(stream.read(), batch.name)
+    try:
+        manifest = read_manifest(batch)
+    except BatchRejected as exc:
+        # No valid manifest: nothing in it can be trusted, not even its batch id.
+        log.error("%s rejected: %s", batch.name, exc.reason)
+        raise
     if manifest.entity != expected_entity:
         # The folder decides which entity a batch may feed: a manifest cannot redirect it to another.
         reason = f"manifest names entity {manifest.entity!r} but the batch was delivered for {expected_entity!r}"
@@ -54,7 +58,7 @@ def import_batch(batch: BatchFiles, expected_entity: str, warehouse: Warehouse, 
             manifest.entity, manifest.batch_id, "already imported", rows=previous.counts.get("rows", {})
         )
     try:
-        validated = validate_batch(batch)
+        validated = validate_batch(batch, manifest)
     except BatchRejected as exc:
         return _reject(warehouse, manifest.entity, manifest, exc.reason, now)
     return _warehouse(validated, warehouse, now)

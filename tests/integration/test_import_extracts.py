@@ -1,0 +1,63 @@
+"""import_extracts over the Blob inbox and the queue on Azurite: one bad batch never blocks the others."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from azure.storage.blob import BlobServiceClient
+
+from cynare.adapters.blob_inbox import BlobInbox
+from cynare.adapters.tables.connection import StorageSettings
+from cynare.bootstrap import cloud_ports
+from cynare.service_layer.import_extracts import import_extracts
+from tests.batches import client, sample_rows, write_batch
+
+
+def upload(container: str, storage_connection: str, folder: Path, entity: str, batch_id: str) -> None:
+    client_ = BlobServiceClient.from_connection_string(storage_connection).get_container_client(container)
+    for path in sorted(folder.iterdir(), key=lambda p: p.name == "manifest.json"):  # the manifest last
+        client_.upload_blob(f"{entity}/{batch_id}/{path.name}", path.read_bytes(), overwrite=True)
+
+
+def test_good_batches_go_on_beside_a_broken_one(tmp_path: Path, storage_connection: str, unique_name: str) -> None:
+    settings = StorageSettings(connection_string=storage_connection, table_prefix=unique_name)
+    ports = cloud_ports(settings, f"{unique_name}in")
+    uk = write_batch(tmp_path / "uk", sample_rows())
+    us = write_batch(tmp_path / "us", {"clients": [client("U1", currency="USD")]}, entity="US")
+    upload(f"{unique_name}in", storage_connection, tmp_path / "uk", "UK", uk.batch_id)
+    upload(f"{unique_name}in", storage_connection, tmp_path / "us", "US", us.batch_id)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    upload(f"{unique_name}in", storage_connection, broken, "IE", "20261125-0000000000000000")
+    # Data files with no manifest yet: an upload still under way, which is not a batch.
+    upload(f"{unique_name}in", storage_connection, tmp_path / "uk", "UK", "20261126-pending")
+    BlobServiceClient.from_connection_string(storage_connection).get_container_client(f"{unique_name}in").delete_blob(
+        "UK/20261126-pending/manifest.json"
+    )
+
+    seen: list[str] = []
+    outcomes = import_extracts(
+        ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC), lambda o: seen.append(o.status)
+    )
+
+    by_entity = {outcome.entity: outcome for outcome in outcomes}
+    assert by_entity["UK"].status == "imported" and by_entity["US"].status == "imported"
+    assert by_entity["IE"].status == "failed" and "manifest.json is not a valid manifest" in by_entity["IE"].reason
+    assert len(outcomes) == 3 and sorted(seen) == ["failed", "imported", "imported"]
+    assert sorted(ports.queue.peek_entities()) == ["UK", "US"]
+
+    again = import_extracts(ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC))
+    assert [(outcome.entity, outcome.status) for outcome in again] == [("IE", "failed")]
+
+
+def test_inbox_lists_only_committed_batches(storage_connection: str, unique_name: str, tmp_path: Path) -> None:
+    inbox = BlobInbox(BlobServiceClient.from_connection_string(storage_connection), f"{unique_name}in").ensure()
+    manifest = write_batch(tmp_path / "b", sample_rows())
+    upload(f"{unique_name}in", storage_connection, tmp_path / "b", "UK", manifest.batch_id)
+    container = BlobServiceClient.from_connection_string(storage_connection).get_container_client(f"{unique_name}in")
+    container.upload_blob("_acks/UK/wb1.json", b"{}")
+    assert list(inbox.committed_batches()) == [("UK", manifest.batch_id)]
+    batch = inbox.open_batch("UK", manifest.batch_id)
+    assert batch.exists("clients.csv") and not batch.exists("bills_missing.csv")
