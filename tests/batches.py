@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def client(client_id: str, name: str | None = None, currency: str = "GBP", **ext
 
 
 def bill(bill_id: str, client_id: str, net: str, vat: str, currency: str = "GBP") -> Rows:
-    total = str(__import__("decimal").Decimal(net) + __import__("decimal").Decimal(vat))
+    total = str(Decimal(net) + Decimal(vat))
     return {
         "bills": [
             {
