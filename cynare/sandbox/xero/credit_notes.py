@@ -57,20 +57,8 @@ def _create(call: Call, el: dict[str, Any]) -> tuple[dict[str, Any] | None, list
         errors.append(messages.CREDIT_NOTE_NUMBER_TAKEN)
     if errors or contact is None:
         return None, errors
-    sums = documents.totals(lines, lat)
     note = CreditNote(
-        contact_id=contact.contact_id,
-        date=when,
-        status=status,
-        line_amount_types=lat,
-        currency_code=currency,
-        currency_rate=rate,
-        lines=lines,
-        sub_total=sums.sub_total,
-        total_tax=sums.total_tax,
-        total=sums.total,
-        updated=call.now,
-        reference=el.get("Reference"),
+        **documents.document_fields(contact, when, status, lat, currency, rate, lines, call.now, el.get("Reference")),
         credit_note_id=documents.new_id(),
         type=kind,
         number=number or _next_number(tenant),

@@ -206,3 +206,32 @@ def totals(lines: list[Line], line_amount_types: str) -> Totals:
         tax += line.tax_amount
     sub_total = amounts - tax if line_amount_types == "Inclusive" else amounts
     return Totals(cents(sub_total), cents(tax), cents(sub_total + tax))
+
+
+def document_fields(
+    contact: Contact,
+    when: date,
+    status: str,
+    line_amount_types: str,
+    currency: str,
+    rate: Decimal,
+    lines: list[Line],
+    updated: datetime,
+    reference: str | None,
+) -> dict[str, Any]:
+    """The fields every kind of document shares, its totals computed from its lines."""
+    sums = totals(lines, line_amount_types)
+    return {
+        "contact_id": contact.contact_id,
+        "date": when,
+        "status": status,
+        "line_amount_types": line_amount_types,
+        "currency_code": currency,
+        "currency_rate": rate,
+        "lines": lines,
+        "sub_total": sums.sub_total,
+        "total_tax": sums.total_tax,
+        "total": sums.total,
+        "updated": updated,
+        "reference": reference,
+    }

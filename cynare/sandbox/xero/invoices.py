@@ -63,20 +63,8 @@ def _read(call: Call, el: dict[str, Any], existing: Invoice | None) -> tuple[Inv
         errors.append(messages.INVOICE_NUMBER_TAKEN)
     if errors or contact is None:
         return None, None, errors
-    sums = documents.totals(lines, lat)
     invoice = Invoice(
-        contact_id=contact.contact_id,
-        date=when,
-        status=status,
-        line_amount_types=lat,
-        currency_code=currency,
-        currency_rate=rate,
-        lines=lines,
-        sub_total=sums.sub_total,
-        total_tax=sums.total_tax,
-        total=sums.total,
-        updated=call.now,
-        reference=el.get("Reference"),
+        **documents.document_fields(contact, when, status, lat, currency, rate, lines, call.now, el.get("Reference")),
         invoice_id=documents.new_id(),
         type=kind,
         number=number or (_next_number(tenant) if kind == "ACCREC" else ""),

@@ -45,20 +45,11 @@ def _create(call: Call, el: dict[str, Any]) -> tuple[dict[str, Any] | None, list
         errors.append(messages.NO_LINE_ITEMS)
     if errors or contact is None or bank is None:
         return None, errors
-    sums = documents.totals(lines, lat)
+    fields = documents.document_fields(
+        contact, when, "AUTHORISED", lat, currency, rate, lines, call.now, el.get("Reference")
+    )
     transaction = BankTransaction(
-        contact_id=contact.contact_id,
-        date=when,
-        status="AUTHORISED",
-        line_amount_types=lat,
-        currency_code=currency,
-        currency_rate=rate,
-        lines=lines,
-        sub_total=sums.sub_total,
-        total_tax=sums.total_tax,
-        total=sums.total,
-        updated=call.now,
-        reference=el.get("Reference"),
+        **fields,
         bank_transaction_id=documents.new_id(),
         type=kind,
         bank_account_code=bank.code,
@@ -67,18 +58,7 @@ def _create(call: Call, el: dict[str, Any]) -> tuple[dict[str, Any] | None, list
     tenant.contacts.setdefault(contact.contact_id, contact)
     if overpaying:
         overpayment = Overpayment(
-            contact_id=contact.contact_id,
-            date=when,
-            status="AUTHORISED",
-            line_amount_types=lat,
-            currency_code=currency,
-            currency_rate=rate,
-            lines=lines,
-            sub_total=sums.sub_total,
-            total_tax=sums.total_tax,
-            total=sums.total,
-            updated=call.now,
-            reference=el.get("Reference"),
+            **fields,
             overpayment_id=documents.new_id(),
             bank_transaction_id=transaction.bank_transaction_id,
         )
