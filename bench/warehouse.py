@@ -124,10 +124,15 @@ def bench_tables(transactions: int, entities: int = 10, round_size: int = 2_500)
         )
 
 
+def _fee_earner(index: int) -> str:
+    # One line in four has no fee earner: blank optional cells take the reader's slower path.
+    return "" if index % 4 == 0 else f"FE{index % 40}"
+
+
 def bench_parse(rows: int = 200_000) -> None:
     header = ",".join(DATASETS["bill_lines"].columns)
     lines = [header] + [
-        f"B{i // 3:07d},{i % 3 + 1},Professional fees,4000,S,{(i % 99999) / 100:.2f},12.34,LON,LIT,FE{i % 40}"
+        f"B{i // 3:07d},{i % 3 + 1},Professional fees,4000,S,{(i % 99999) / 100:.2f},12.34,LON,LIT,{_fee_earner(i)}"
         for i in range(rows)
     ]
     data = ("\r\n".join(lines) + "\r\n").encode()
@@ -139,7 +144,7 @@ def bench_parse(rows: int = 200_000) -> None:
         assert len(parsed.accepted) == rows
     best = min(timings)
     print(
-        f"extract parse-and-validate: {rows / best:8.0f} rows/s on one core ({rows} rows, best of 3; target >= 50,000)"
+        f"extract parse-and-validate: {rows / best:8.0f} rows/s on one core ({rows} rows, a quarter with a blank cell, best of 3; target >= 50,000)"
     )
 
 

@@ -85,7 +85,12 @@ def read_csv(dataset: Dataset, stream: IO[bytes]) -> ParsedFile:
             )
             continue
         try:
-            cells = {name: value for name, value in zip(header, values, strict=True) if value and not value.isspace()}
+            if all(values) and not any(map(str.isspace, values)):
+                cells = dict(zip(header, values, strict=True))  # the common row: every cell filled
+            else:
+                cells = {
+                    name: value for name, value in zip(header, values, strict=True) if value and not value.isspace()
+                }
             parsed.accepted.append((line, model.model_validate(cells)))
         except ValidationError as exc:
             parsed.rejected.append(_rejection(dataset.filename, line, exc))
