@@ -48,6 +48,11 @@ NonNegativeAmount = Annotated[Decimal, Field(allow_inf_nan=False, ge=0)]
 Rate = Annotated[Decimal, Field(allow_inf_nan=False, gt=0, max_digits=18, decimal_places=10)]
 Percent = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=100, decimal_places=4)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+OptionalDate = Annotated[date | None, BeforeValidator(_iso_date), Field(default=None)]
+OptionalPercent = Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, ge=0, le=100, decimal_places=4)]
+# Xero keeps quantities and unit prices to 4 decimal places.
+OptionalQuantity = Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, gt=0, decimal_places=4)]
+OptionalUnitPrice = Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, decimal_places=4)]
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 OptionalEmail = Annotated[str | None, Field(default=None, pattern=EMAIL_PATTERN)]

@@ -70,8 +70,10 @@ class Period(BaseModel):
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    format_version: Literal["1"] = "1"  # datasets.FORMAT_VERSION
+    format_version: Literal["2"] = "2"  # datasets.FORMAT_VERSION
     batch_id: str
+    # The agent's commit order for this entity and source: batches are applied in this order.
+    sequence: int = Field(ge=1)
     firm: Identifier
     source_system: Identifier
     entity: Identifier
@@ -85,7 +87,7 @@ class Manifest(BaseModel):
         names = [entry.dataset for entry in self.files]
         if len(names) != len(set(names)):
             raise ValueError("a dataset is listed more than once")
-        expected = compute_batch_id(self.source_system, self.entity, self.period, self.files)
+        expected = compute_batch_id(self.source_system, self.entity, self.sequence, self.period, self.files)
         if self.batch_id != expected:
             raise ValueError(f"batch_id {self.batch_id} does not match its contents (expected {expected})")
         return self
@@ -99,14 +101,31 @@ class Manifest(BaseModel):
     @classmethod
     def parse(cls, data: bytes, where: str) -> Manifest:
         try:
-            return cls.model_validate(json.loads(data))
+            raw = json.loads(data)
+        except ValueError as exc:
+            raise BatchRejected(where, f"{MANIFEST_NAME} is not valid JSON: {_first_line(exc)}") from exc
+        version = raw.get("format_version") if isinstance(raw, dict) else None
+        if version == "1":
+            # Read as version 2 it would be misread (no sequence, old columns): refuse, never guess.
+            raise BatchRejected(
+                where,
+                "extract format version 1: this Cynare Link reads version 2; upgrade the agent on the PMS server "
+                "(pip install --upgrade cynare) and run `cynare-agent run --full` once",
+            )
+        try:
+            return cls.model_validate(raw)
         except (ValueError, ValidationError) as exc:
             raise BatchRejected(where, f"{MANIFEST_NAME} is not a valid manifest: {_first_line(exc)}") from exc
 
 
-def compute_batch_id(source_system: str, entity: str, period: Period, files: tuple[FileEntry, ...]) -> str:
-    """Same source, entity, period and file contents give the same id, whenever the extract ran."""
-    digest = hashlib.sha256(f"{source_system}\n{entity}\n{period.start}\n{period.end}\n".encode())
+def compute_batch_id(
+    source_system: str, entity: str, sequence: int, period: Period, files: tuple[FileEntry, ...]
+) -> str:
+    """Same source, entity, sequence, period and contents give the same id, whenever the extract ran.
+
+    The sequence is part of it: content sent again after a change (A, then B, then A) is a new batch.
+    """
+    digest = hashlib.sha256(f"{source_system}\n{entity}\n{sequence}\n{period.start}\n{period.end}\n".encode())
     for entry in sorted(files, key=lambda e: e.dataset):
         digest.update(f"{entry.dataset}:{entry.sha256}:{entry.rows}\n".encode())
     return f"{period.end:%Y%m%d}-{digest.hexdigest()[:16]}"

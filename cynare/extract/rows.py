@@ -6,6 +6,7 @@ add up to the receipt) live in `cynare.extract.batch_rules`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,11 +17,14 @@ from cynare.extract.fields import (
     Currency,
     Identifier,
     IsoDate,
+    OptionalDate,
     NonNegativeAmount,
     OptionalEmail,
     OptionalIdentifier,
+    OptionalPercent,
+    OptionalQuantity,
     OptionalText,
-    Percent,
+    OptionalUnitPrice,
     PositiveAmount,
     Rate,
     Text,
@@ -55,9 +59,21 @@ class RowWithMoney(Row):
 
 
 class VatCode(Row):
+    """A PMS VAT code: a rate only where the code is a rate; exempt, outside scope and reverse charge are treatments."""
+
     vat_code: Identifier
     description: Text
-    rate: Percent
+    treatment: Literal["rated", "exempt", "outside_scope", "reverse_charge"]
+    rate: OptionalPercent = None
+    bad_debt_relief: Literal["yes", "no"] = "no"
+
+    @model_validator(mode="after")
+    def _rate_only_where_rated(self) -> VatCode:
+        if self.treatment == "rated" and self.rate is None:
+            raise RuleBroken("rate", "a rated VAT code needs its rate (0 for a zero-rated code)")
+        if self.treatment != "rated" and self.rate is not None:
+            raise RuleBroken("rate", f"a {self.treatment} VAT code has no rate: leave rate empty")
+        return self
 
 
 class Client(Row):
@@ -73,6 +89,13 @@ class Client(Row):
     tax_number: OptionalText = None
     default_currency: Currency
     status: Literal["active", "archived"]
+    archived_on: OptionalDate = None
+
+    @model_validator(mode="after")
+    def _archived_date_only_when_archived(self) -> Client:
+        if self.archived_on is not None and self.status != "archived":
+            raise RuleBroken("archived_on", "an active client has no archive date: leave it empty or set status archived")
+        return self
 
 
 class Bill(RowWithMoney):
@@ -95,12 +118,26 @@ class Bill(RowWithMoney):
         return self
 
 
-class BillLine(Row):
+class _LineRules(Row):
+    """Rules of a bill or credit-note line, as Xero keeps lines: quantity and unit price beside the amount."""
+
+    @model_validator(mode="after")
+    def _quantity_with_price(self) -> Self:
+        quantity, unit_price = getattr(self, "quantity"), getattr(self, "unit_price")  # noqa: B009
+        if (quantity is None) != (unit_price is None):
+            column = "unit_price" if unit_price is None else "quantity"
+            raise RuleBroken(column, "quantity and unit_price go together: give both or neither")
+        return self
+
+
+class BillLine(_LineRules):
     bill_id: Identifier
     line_no: Annotated[int, Field(ge=1, le=9999)]
     description: Text
     nominal_code: Identifier
     vat_code: Identifier
+    quantity: OptionalQuantity = None
+    unit_price: OptionalUnitPrice = None
     net: Amount
     vat: Amount
     office: OptionalIdentifier = None
@@ -109,39 +146,61 @@ class BillLine(Row):
 
 
 class CreditNote(RowWithMoney):
-    money_columns = ("net", "vat", "total")
+    """A credit note's header; its lines are in credit_note_lines, what it is applied to in allocations."""
+
+    money_columns = ("total",)
 
     credit_note_id: Identifier
     credit_note_number: Identifier
     client_id: Identifier
-    bill_id: OptionalIdentifier = None
+    related_bill_id: OptionalIdentifier = None
     date: IsoDate
     currency: Currency
     exchange_rate: Rate
-    nominal_code: Identifier
-    vat_code: Identifier
-    net: NonNegativeAmount
-    vat: NonNegativeAmount
     total: PositiveAmount
     reason: OptionalText = None
 
-    @model_validator(mode="after")
-    def _rules(self) -> CreditNote:
-        if self.net + self.vat != self.total:
-            raise RuleBroken("total", f"{self.total} is not net {self.net} + vat {self.vat}")
-        return self
+
+class CreditNoteLine(_LineRules):
+    credit_note_id: Identifier
+    line_no: Annotated[int, Field(ge=1, le=9999)]
+    description: Text
+    nominal_code: Identifier
+    vat_code: Identifier
+    quantity: OptionalQuantity = None
+    unit_price: OptionalUnitPrice = None
+    net: Amount
+    vat: Amount
+    office: OptionalIdentifier = None
+    department: OptionalIdentifier = None
+    fee_earner: OptionalIdentifier = None
 
 
 class WriteOff(RowWithMoney):
-    money_columns = ("amount",)
+    """A bad debt written off a bill, to the entity's bad-debt account; VAT reclaimed where the code allows."""
+
+    money_columns = ("net", "vat", "amount")
 
     write_off_id: Identifier
     client_id: Identifier
     bill_id: Identifier
     date: IsoDate
     currency: Currency
+    exchange_rate: Rate
+    nominal_code: Identifier
+    vat_code: OptionalIdentifier = None
+    net: NonNegativeAmount
+    vat: NonNegativeAmount
     amount: PositiveAmount
     reason: Text
+
+    @model_validator(mode="after")
+    def _rules(self) -> WriteOff:
+        if self.net + self.vat != self.amount:
+            raise RuleBroken("amount", f"{self.amount} is not net {self.net} + vat {self.vat}")
+        if self.vat and self.vat_code is None:
+            raise RuleBroken("vat_code", "VAT reclaimed on a write-off needs the VAT code that allows the relief")
+        return self
 
 
 class Receipt(RowWithMoney):
@@ -163,11 +222,23 @@ class ReceiptAllocation(Row):
     amount: PositiveAmount
 
 
-class ReturnedReceipt(Row):
+class ReturnedReceipt(RowWithMoney):
+    """A receipt that bounced: whole (no parts) or in part (the allocations it reverses, in returned_allocations)."""
+
+    money_columns = ("amount",)
+
     return_id: Identifier
     receipt_id: Identifier
     date: IsoDate
+    currency: Currency  # the receipt's
     reason: Text
+    amount: Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, gt=0)] = None
+
+
+class ReturnedAllocation(Row):
+    return_id: Identifier
+    bill_id: Identifier
+    amount: PositiveAmount
 
 
 class UnallocatedReceipt(RowWithMoney):
@@ -184,9 +255,9 @@ class UnallocatedReceipt(RowWithMoney):
 
 
 class Allocation(RowWithMoney):
-    money_columns = ("amount",)
+    """Unallocated cash or a credit note, applied to a bill (what a credit note relates to is separate)."""
 
-    """Unallocated cash or an unapplied credit note, later applied to a bill."""
+    money_columns = ("amount",)
 
     allocation_id: Identifier
     source_type: Literal["unallocated_receipt", "credit_note"]
@@ -197,10 +268,19 @@ class Allocation(RowWithMoney):
     amount: PositiveAmount
 
 
-class Debtor(RowWithMoney):
-    money_columns = ("balance",)
+class Cancellation(Row):
+    """A document voided or deleted in the PMS, said explicitly: never guessed from a row's absence."""
 
-    """The PMS's own outstanding balance for a client in one currency: the reconciliation control."""
+    kind: Literal["bill", "credit_note", "write_off", "receipt", "unallocated_receipt", "allocation"]
+    document_id: Identifier
+    date: IsoDate
+    reason: Text
+
+
+class Debtor(RowWithMoney):
+    """The PMS's own balance for a client in one currency as at a date: the whole list is a snapshot."""
+
+    money_columns = ("balance",)
 
     client_id: Identifier
     currency: Currency
@@ -209,31 +289,34 @@ class Debtor(RowWithMoney):
 
 
 class NominalMapping(Row):
+    """An empty Xero code is sent as it is: what uses the nominal is held until it is mapped."""
+
     nominal_code: Identifier
-    xero_account_code: Identifier
+    xero_account_code: OptionalIdentifier = None
 
 
 class VatMapping(Row):
     vat_code: Identifier
-    xero_tax_type: Identifier
+    xero_tax_type: OptionalIdentifier = None
 
 
 class TrackingMapping(Row):
     dimension: Literal["office", "department", "fee_earner"]
     pms_value: Identifier
-    xero_category: Text
-    xero_option: Text
+    xero_category: OptionalText = None
+    xero_option: OptionalText = None
 
 
 class BankMapping(Row):
     bank_account: Identifier
-    xero_account_code: Identifier
+    xero_account_code: OptionalIdentifier = None
 
 
-class EntityMapping(Row):
+class Organisation(Row):
+    """What the PMS says of the entity's Xero organisation: only a check, never a choice of organisation."""
+
     entity: Identifier
-    xero_tenant_id: Identifier
-    xero_organisation_name: Text
+    organisation_name: OptionalText = None
     base_currency: Currency
 
 

@@ -81,6 +81,7 @@ def commit_manifest(
     firm: str,
     source_system: str,
     entity: str,
+    sequence: int,
     pms_product: str,
     extracted_at: datetime,
     period: Period,
@@ -88,7 +89,8 @@ def commit_manifest(
 ) -> Manifest:
     entries = tuple(sorted(files, key=lambda entry: entry.dataset))
     manifest = Manifest(
-        batch_id=compute_batch_id(source_system, entity, period, entries),
+        batch_id=compute_batch_id(source_system, entity, sequence, period, entries),
+        sequence=sequence,
         firm=firm,
         source_system=source_system,
         entity=entity,
