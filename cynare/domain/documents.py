@@ -1,29 +1,19 @@
-"""Documents: what the warehouse keeps per PMS record and what Xero will receive.
+"""Documents: what the warehouse keeps per PMS record and what Xero will receive, as typed values.
 
 A bill arrives as a header row and its line rows; it is one document. Each document is known by
-its firm-level identity (stable across a change of PMS), names the documents it depends on, and
-carries a version: a hash of its content, so that the same content arriving again changes nothing.
+its firm-level identity (stable across a change of PMS); the ids it refers to (its client, the
+bill a receipt pays) are firm-level ids too, so what it depends on follows from its content. Its
+version is a hash of that content: the same content arriving again changes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from decimal import Decimal
 
-# Posting order: a document is posted after those it depends on.
-POSTING_ORDER: tuple[str, ...] = (
-    "clients",
-    "bills",
-    "credit_notes",
-    "write_offs",
-    "receipts",
-    "returned_receipts",
-    "unallocated_receipts",
-    "allocations",
-)
-DOCUMENT_DATASETS = frozenset(POSTING_ORDER)
+from cynare.domain.money import Money
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -41,24 +31,200 @@ class DocKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Address:
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    client_id: str
+    name: str
+    default_currency: str
+    email: str | None = None
+    address: Address = Address()
+    tax_number: str | None = None
+    archived: bool = False
+    archived_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    dimension: str  # office, department, fee_earner
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    line_no: int
+    description: str
+    nominal_code: str
+    vat_code: str
+    net: Money
+    vat: Money
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    tracking: tuple[Tracking, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    bill_id: str
+    number: str
+    client_id: str
+    date: date
+    due_date: date
+    exchange_rate: Decimal
+    total: Money
+    lines: tuple[Line, ...]
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditNote:
+    credit_note_id: str
+    number: str
+    client_id: str
+    date: date
+    exchange_rate: Decimal
+    total: Money
+    lines: tuple[Line, ...]
+    related_bill_id: str | None = None  # what it relates to; what it is applied to is an Allocation
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOff:
+    write_off_id: str
+    client_id: str
+    bill_id: str
+    date: date
+    exchange_rate: Decimal
+    nominal_code: str  # the bad-debt account, mapped per entity
+    net: Money
+    vat: Money  # VAT reclaimed as bad-debt relief, where the VAT code allows it
+    amount: Money
+    reason: str
+    vat_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    receipt_id: str
+    client_id: str
+    date: date
+    exchange_rate: Decimal
+    amount: Money
+    bank_account: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptAllocation:
+    """One receipt's allocation to one bill: a document of its own, so one held allocation holds no other."""
+
+    receipt_id: str
+    bill_id: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedPart:
+    bill_id: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedReceipt:
+    """A bounced receipt: whole when it names no parts, else only the allocations it names."""
+
+    return_id: str
+    receipt_id: str
+    date: date
+    reason: str
+    amount: Money | None = None
+    parts: tuple[ReturnedPart, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnallocatedReceipt:
+    unallocated_id: str
+    client_id: str
+    date: date
+    exchange_rate: Decimal
+    amount: Money
+    bank_account: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Unallocated cash or a credit note applied to a bill."""
+
+    allocation_id: str
+    source: DocKey  # the unallocated receipt or the credit note
+    bill_id: str
+    date: date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    """A document voided or deleted in the PMS, said explicitly."""
+
+    target: DocKey
+    date: date
+    reason: str
+
+
+Body = (
+    Client | Bill | CreditNote | WriteOff | Receipt | ReceiptAllocation | ReturnedReceipt | UnallocatedReceipt
+    | Allocation | Cancellation
+)  # fmt: skip
+
+
+def references(body: Body) -> tuple[DocKey, ...]:
+    """The documents `body` depends on: they must be in the warehouse (and later in Xero) first."""
+    keys: list[DocKey] = []
+    if not isinstance(body, Client | Cancellation | ReceiptAllocation | ReturnedReceipt | Allocation):
+        keys.append(DocKey("clients", body.client_id))
+    if isinstance(body, WriteOff):
+        keys.append(DocKey("bills", body.bill_id))
+    elif isinstance(body, CreditNote) and body.related_bill_id:
+        keys.append(DocKey("bills", body.related_bill_id))
+    elif isinstance(body, ReceiptAllocation):
+        keys += [DocKey("receipts", body.receipt_id), DocKey("bills", body.bill_id)]
+    elif isinstance(body, ReturnedReceipt):
+        keys.append(DocKey("receipts", body.receipt_id))
+        keys += [DocKey("receipt_allocations", f"{body.receipt_id}|{part.bill_id}") for part in body.parts]
+    elif isinstance(body, Allocation):
+        keys += [body.source, DocKey("bills", body.bill_id)]
+    elif isinstance(body, Cancellation):
+        keys.append(body.target)
+    return tuple(sorted(set(keys)))
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     entity: str
     key: DocKey
     source_system: str
     source_id: str
-    payload: dict[str, Any]
-    depends_on: tuple[DocKey, ...] = ()
+    body: Body
     rows: int = 1  # extract rows folded into this document (a bill's header and its lines)
     version: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if not self.version:
-            object.__setattr__(self, "version", content_version(self.payload))
+            from cynare.domain.payloads import canonical_json, to_payload
 
+            digest = hashlib.sha256(canonical_json(to_payload(self.body)).encode()).hexdigest()[:16]
+            object.__setattr__(self, "version", digest)
 
-def canonical_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def content_version(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:16]
+    @property
+    def depends_on(self) -> tuple[DocKey, ...]:
+        return references(self.body)

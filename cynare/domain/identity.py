@@ -10,14 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LINK_KIND_DATASETS = {
-    "client": "clients",
-    "bill": "bills",
-    "credit_note": "credit_notes",
-    "receipt": "receipts",
-    "unallocated_receipt": "unallocated_receipts",
-}
-
 
 @dataclass
 class IdentityMap:

@@ -1,159 +1,207 @@
-"""Use case: import one committed batch into the warehouse.
+"""Use case: import one committed batch into its entity's part of the warehouse.
 
 Idempotent: a batch already imported changes nothing; a batch interrupted half way is imported
-again from the start (every write is an upsert keyed by content) and only then marked imported.
+again from the start (every write is keyed by content and guarded by the version it read) and
+only then marked imported. Each document is placed with its holds decided before Xero is called;
+a batch older than the version a document already has never overwrites it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
-from cynare.domain.assembly import assemble
-from cynare.domain.documents import DocKey, Document
-from cynare.domain.identity import LINK_KIND_DATASETS, IdentityMap, firm_id_of
-from cynare.domain.lifecycle import State
+from cynare.domain.cancellations import settle
+from cynare.domain.documents import Cancellation, DocKey, Document
+from cynare.domain.identity import IdentityMap, firm_id_of
+from cynare.domain.lifecycle import Stamp, State, StoredDocument, arrive, reassess
 from cynare.extract.batch import BatchFiles, ValidatedBatch, read_manifest, validate_batch
-from cynare.extract.datasets import DATASETS
+from cynare.extract.datasets import KIND_DATASETS
 from cynare.extract.manifest import BatchRejected, Manifest
 from cynare.extract.rows import IdentityLink, Row
-from cynare.service_layer.ports import BatchRecord, Placement, UpsertCounts, Warehouse
+from cynare.service_layer.assembly import assemble
+from cynare.service_layer.holding import HoldJudge, mapping_book
+from cynare.service_layer.unit_of_work import BatchRecord, BatchState, EntityWork, UnitOfWork
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+_CONFLICT_ROUNDS = 5
+
+
+class DocumentCounts(NamedTuple):
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    older: int = 0  # a version from a batch committed before the one already applied
 
 
 @dataclass
 class ImportOutcome:
     entity: str
     batch_id: str
-    status: str  # imported | already imported | rejected
+    status: str  # imported | already imported | rejected | failed
     reason: str = ""
     rows: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # dataset: read, accepted, rejected
-    documents: UpsertCounts = field(default_factory=UpsertCounts)
+    documents: DocumentCounts = DocumentCounts()
     waiting: int = 0
     released: int = 0
-
-    @property
-    def has_work(self) -> bool:
-        return self.documents.created + self.documents.changed + self.released > 0
+    cancelled: int = 0
 
 
-def import_batch(batch: BatchFiles, expected_entity: str, warehouse: Warehouse, now: Clock) -> ImportOutcome:
-    try:
-        manifest = read_manifest(batch)
-    except BatchRejected as exc:
-        # No valid manifest: nothing in it can be trusted, not even its batch id.
-        log.error("%s rejected: %s", batch.name, exc.reason)
-        raise
-    if manifest.entity != expected_entity:
-        # The folder decides which entity a batch may feed: a manifest cannot redirect it to another.
-        reason = f"manifest names entity {manifest.entity!r} but the batch was delivered for {expected_entity!r}"
-        return _reject(warehouse, expected_entity, manifest, reason, now)
-    previous = warehouse.batch(manifest.entity, manifest.batch_id)
-    if previous is not None and previous.state == "imported":
-        return ImportOutcome(
-            manifest.entity, manifest.batch_id, "already imported", rows=previous.counts.get("rows", {})
-        )
-    try:
-        validated = validate_batch(batch, manifest)
-    except BatchRejected as exc:
-        return _reject(warehouse, manifest.entity, manifest, exc.reason, now)
-    return _warehouse(validated, warehouse, now)
+def import_batch(
+    batch: BatchFiles, expected_entity: str, uow: UnitOfWork, now: Clock, manifest: Manifest | None = None
+) -> ImportOutcome:
+    if manifest is None:
+        try:
+            manifest = read_manifest(batch)
+        except BatchRejected as exc:
+            # No valid manifest: nothing in it can be trusted, not even its batch id.
+            log.error("%s rejected: %s", batch.name, exc.reason)
+            raise
+    with uow.for_entity(expected_entity) as work:
+        if manifest.entity != expected_entity:
+            # The folder decides which entity a batch may feed: a manifest cannot redirect it to another.
+            reason = f"manifest names entity {manifest.entity!r} but the batch was delivered for {expected_entity!r}"
+            return _reject(work, manifest, reason, now)
+        previous = work.batches.get(manifest.batch_id)
+        if previous is not None and previous.state is BatchState.IMPORTED:
+            return ImportOutcome(work.entity, manifest.batch_id, "already imported", rows=previous.counts.get("rows", {}))
+        try:
+            validated = validate_batch(batch, manifest)
+        except BatchRejected as exc:
+            return _reject(work, manifest, exc.reason, now)
+        return _warehouse(validated, work, now)
 
 
-def _reject(warehouse: Warehouse, entity: str, manifest: Manifest, reason: str, now: Clock) -> ImportOutcome:
-    log.error("batch %s for %s rejected: %s", manifest.batch_id, entity, reason)
-    record = BatchRecord(entity, manifest.batch_id, "rejected", reason)
-    warehouse.record_batch(record, manifest.model_dump_json(), now())
-    return ImportOutcome(entity, manifest.batch_id, "rejected", reason)
+def _reject(work: EntityWork, manifest: Manifest, reason: str, now: Clock) -> ImportOutcome:
+    log.error("batch %s for %s rejected: %s", manifest.batch_id, work.entity, reason)
+    record = BatchRecord(work.entity, manifest.batch_id, BatchState.REJECTED, reason,
+                         source=manifest.source_system, sequence=manifest.sequence, at=now())  # fmt: skip
+    work.batches.record(record, manifest.model_dump_json())
+    return ImportOutcome(work.entity, manifest.batch_id, "rejected", reason)
 
 
-def _warehouse(validated: ValidatedBatch, warehouse: Warehouse, now: Clock) -> ImportOutcome:
+def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock) -> ImportOutcome:
     manifest = validated.manifest
-    entity, source = manifest.entity, manifest.source_system
-    home = warehouse.home_source(entity) or warehouse.claim_home_source(entity, source)
-    identities = IdentityMap(home, source, warehouse.identity_links(entity, source))
+    source = manifest.source_system
+    home = work.identities.home_source() or work.identities.claim_home_source(source)
+    identities = IdentityMap(home, source, work.identities.links(source))
     accepted = {name: [row for _, row in parsed.accepted] for name, parsed in validated.files.items()}
-    new_links = _resolve_links(warehouse, entity, home, accepted.get("identity_links", []))
+    new_links = _resolve_links(work, home, accepted.get("identity_links", []))
     if new_links:
         identities.links.update(new_links)
-        warehouse.save_identity_links(entity, source, new_links)
-    keys = {name: DATASETS[name].key for name in accepted}
-    assembled = assemble(entity, identities, accepted, keys)
+        work.identities.save_links(source, new_links)
+    assembled = assemble(work.entity, identities, accepted)
     for dataset, rows in assembled.reference.items():
-        warehouse.store_reference(entity, dataset, rows)
-    warehouse.store_rejections(entity, manifest.batch_id, validated.rejections)
-    placements = _place(warehouse, entity, assembled.documents)
-    at = now()
-    counts = warehouse.upsert_documents(entity, placements, manifest.batch_id, at)
-    released = release_waiting(warehouse, entity, now)
-    outcome = ImportOutcome(
-        entity,
-        manifest.batch_id,
-        "imported",
-        rows=validated.counts(),
-        documents=counts,
-        waiting=sum(1 for placement in placements if placement.state is State.WAITING),
-        released=released,
-    )
-    record = BatchRecord(entity, manifest.batch_id, "imported", counts={"rows": outcome.rows})
-    warehouse.record_batch(record, manifest.model_dump_json(), now())  # last: the import's own commit
+        work.reference.store(dataset, rows)
+    for dataset, (as_at, rows) in assembled.snapshots.items():
+        work.reference.store_snapshot(dataset, as_at, rows)
+    work.rejections.store(manifest.batch_id, validated.rejections)
+    stamp = Stamp(manifest.batch_id, source, manifest.sequence)
+    counts, waiting = _place(work, assembled.documents, stamp, now)
+    released, cancelled = _reassess_waiting(work, now)
+    outcome = ImportOutcome(work.entity, manifest.batch_id, "imported", rows=validated.counts(), documents=counts,
+                            waiting=waiting, released=released, cancelled=cancelled)  # fmt: skip
+    record = BatchRecord(work.entity, manifest.batch_id, BatchState.IMPORTED, counts={"rows": outcome.rows},
+                         source=source, sequence=manifest.sequence, at=now())  # fmt: skip
+    work.batches.record(record, manifest.model_dump_json())  # last: the import's own commit
     return outcome
 
 
-def _resolve_links(warehouse: Warehouse, entity: str, home: str, links: Sequence[Row]) -> dict[tuple[str, str], str]:
+def _resolve_links(work: EntityWork, home: str, links: Sequence[Row]) -> dict[tuple[str, str], str]:
     resolved: dict[tuple[str, str], str] = {}
     earlier: dict[str, dict[tuple[str, str], str]] = {}
     for link in links:
         assert isinstance(link, IdentityLink)
-        source_id, previous_source, previous_id = link.source_id, link.previous_source, link.previous_id
-        dataset = LINK_KIND_DATASETS[link.kind]
-        if previous_source not in earlier:
-            earlier[previous_source] = warehouse.identity_links(entity, previous_source)
-        resolved[(dataset, source_id)] = earlier[previous_source].get(
-            (dataset, previous_id), firm_id_of(home, previous_source, previous_id)
+        dataset = KIND_DATASETS[link.kind]
+        if link.previous_source not in earlier:
+            earlier[link.previous_source] = work.identities.links(link.previous_source)
+        resolved[(dataset, link.source_id)] = earlier[link.previous_source].get(
+            (dataset, link.previous_id), firm_id_of(home, link.previous_source, link.previous_id)
         )
     return resolved
 
 
-def _place(warehouse: Warehouse, entity: str, documents: list[Document]) -> list[Placement]:
-    in_batch = {document.key for document in documents}
-    outside = {key for document in documents for key in document.depends_on if key not in in_batch}
-    known = warehouse.states(entity, outside)
-    placements = []
-    for document in documents:
-        missing = _missing(document.depends_on, in_batch, known)
-        state = State.WAITING if missing else State.READY
-        placements.append(Placement(document, state, "; ".join(missing)))
-    return placements
+def _related(documents: Iterable[Document]) -> set[DocKey]:
+    """The keys an import must read: the documents, what they depend on, and their clients' other documents."""
+    return {key for document in documents for key in (document.key, *document.depends_on)}
 
 
-def _missing(depends_on: tuple[DocKey, ...], in_batch: set[DocKey], known: dict[DocKey, State]) -> list[str]:
-    reasons = []
-    for key in depends_on:
-        if key in in_batch:
-            continue
-        state = known.get(key)
-        if state is None:
-            reasons.append(f"waiting on {key}: not received yet")
-        elif state is State.REJECTED:
-            reasons.append(f"waiting on {key}: it was rejected")
-    return reasons
+def _place(work: EntityWork, documents: list[Document], stamp: Stamp, now: Clock) -> tuple[DocumentCounts, int]:
+    created = changed = unchanged = older = waiting = 0
+    pending = {document.key: document for document in documents}
+    book = mapping_book(work)
+    for _ in range(_CONFLICT_ROUNDS):
+        if not pending:
+            break
+        known = work.documents.get_many(_related(pending.values()))
+        judge = HoldJudge(book, known, documents)
+        at = now()
+        writes: list[StoredDocument] = []
+        for key, document in pending.items():
+            current = known.get(key)
+            decided = arrive(current, document, judge.holds(document), stamp, at)
+            if decided is None:
+                if current is not None and current.document.version != document.version:
+                    older += 1
+                else:
+                    unchanged += 1
+                continue
+            writes.append(decided)
+        lost = set(work.documents.save(writes))
+        for decided in writes:
+            if decided.document.key in lost:
+                continue
+            created += decided.etag == ""
+            changed += decided.etag != ""
+            waiting += decided.state is State.WAITING
+        pending = {key: pending[key] for key in lost}
+    if pending:
+        raise RuntimeError(f"{len(pending)} document(s) kept changing under concurrent writers; import again")
+    _activate_needed_clients(work, documents, now)
+    return DocumentCounts(created, changed, unchanged, older), waiting
 
 
-def release_waiting(warehouse: Warehouse, entity: str, now: Clock) -> int:
-    """Waiting documents whose dependencies have all arrived (and none rejected) become ready."""
-    waiting = list(warehouse.documents_in_state(entity, State.WAITING))
-    if not waiting:
-        return 0
-    known = warehouse.states(entity, {key for stored in waiting for key in stored.document.depends_on})
-    released = 0
+def _activate_needed_clients(work: EntityWork, documents: list[Document], now: Clock) -> None:
+    """An archived client held as dormant is created after all once a document refers to it."""
+    needed = {key for document in documents for key in document.depends_on if key.dataset == "clients"}
+    clients = work.documents.get_many(needed)
+    book = mapping_book(work)
+    judge = HoldJudge(book, clients, [])
+    judge.needed = needed
+    writes = [decided for stored in clients.values() if stored.state is State.WAITING
+              if (decided := reassess(stored, judge.holds(stored.document), now())) is not None]  # fmt: skip
+    work.documents.save(writes)  # a lost write is decided again by the next import's reassessment
+
+
+def _reassess_waiting(work: EntityWork, now: Clock) -> tuple[int, int]:
+    """Held documents are judged again (a mapping or a document may have arrived); cancellations are settled."""
+    waiting = list(work.documents.in_state(State.WAITING))
+    cancellations = list(work.documents.in_state(State.READY, "cancellations"))
+    if not waiting and not cancellations:
+        return 0, 0
+    known = work.documents.get_many(_related(stored.document for stored in (*waiting, *cancellations)))
+    judge = HoldJudge(mapping_book(work), known, [])
+    writes: dict[DocKey, StoredDocument] = {}
     for stored in waiting:
-        missing = _missing(stored.document.depends_on, set(), known)
-        if not missing:
-            warehouse.move(entity, stored, State.READY, "what it waited on has arrived", now())
-            released += 1
-    return released
+        decided = reassess(stored, judge.holds(stored.document), now())
+        if decided is not None:
+            writes[decided.document.key] = decided
+    released = sum(1 for decided in writes.values() if decided.state is State.READY)
+    cancelled = 0
+    for stored in (*waiting, *cancellations):
+        body = stored.document.body
+        if not isinstance(body, Cancellation):
+            continue
+        current = writes.get(stored.document.key, stored)
+        target = writes.get(body.target, known.get(body.target))
+        new_cancellation, new_target = settle(current, target, now())
+        for decided in (new_cancellation, new_target):
+            if decided is not None:
+                writes[decided.document.key] = decided
+        cancelled += new_target is not None
+    work.documents.save(list(writes.values()))  # lost writes are decided again on the next import
+    return released, cancelled
