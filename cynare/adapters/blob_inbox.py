@@ -14,6 +14,7 @@ from typing import IO
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
+from cynare.adapters.storage import connect
 from cynare.adapters.tables.connection import StorageSettings
 from cynare.extract.manifest import MANIFEST_NAME
 
@@ -21,11 +22,12 @@ INBOUND = "inbound"
 
 
 def blob_service(settings: StorageSettings) -> BlobServiceClient:
-    if settings.connection_string:
-        return BlobServiceClient.from_connection_string(settings.connection_string)
-    from azure.identity import DefaultAzureCredential
-
-    return BlobServiceClient(account_url=settings.service_url("blob"), credential=DefaultAzureCredential())
+    return connect(
+        settings,
+        "blob",
+        BlobServiceClient.from_connection_string,
+        lambda url, credential: BlobServiceClient(account_url=url, credential=credential),
+    )
 
 
 class BlobBatch:

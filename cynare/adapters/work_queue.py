@@ -8,6 +8,7 @@ import json
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
+from cynare.adapters.storage import connect
 from cynare.adapters.tables.connection import StorageSettings
 
 XERO_POST = "xero-post"
@@ -16,19 +17,13 @@ XERO_POST = "xero-post"
 class StorageWorkQueue:
     def __init__(self, settings: StorageSettings, queue: str = XERO_POST) -> None:
         # The Functions host reads queue messages as base64 by default.
-        if settings.connection_string:
-            self._client = QueueClient.from_connection_string(
-                settings.connection_string, queue, message_encode_policy=TextBase64EncodePolicy()
-            )
-        else:
-            from azure.identity import DefaultAzureCredential
-
-            self._client = QueueClient(
-                settings.service_url("queue"),
-                queue,
-                credential=DefaultAzureCredential(),
-                message_encode_policy=TextBase64EncodePolicy(),
-            )
+        encoding = TextBase64EncodePolicy()
+        self._client = connect(
+            settings,
+            "queue",
+            lambda text: QueueClient.from_connection_string(text, queue, message_encode_policy=encoding),
+            lambda url, credential: QueueClient(url, queue, credential=credential, message_encode_policy=encoding),
+        )
         with contextlib.suppress(ResourceExistsError):
             self._client.create_queue()
 

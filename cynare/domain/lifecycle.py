@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from cynare.domain.documents import Document
 from cynare.domain.holds import Hold, reason_of
+from cynare.errors import CynareError
 
 
 class State(StrEnum):
@@ -48,8 +49,8 @@ _ALLOWED: dict[State, frozenset[State]] = {
 HISTORY_KEPT = 40
 
 
-class IllegalTransition(ValueError):
-    pass
+class IllegalTransition(CynareError, ValueError):
+    """A document cannot move from its state to the one asked."""
 
 
 @dataclass(frozen=True, slots=True)

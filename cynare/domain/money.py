@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from cynare.errors import CynareError
+
 # ISO 4217 minor units of the currencies a firm is likely to bill in; the rest default to 2.
 _MINOR_UNITS: dict[str, int] = {
     "BHD": 3, "CLP": 0, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3,
@@ -58,7 +60,7 @@ KNOWN_CURRENCIES = frozenset(
 )
 
 
-class CurrencyError(ValueError):
+class CurrencyError(CynareError, ValueError):
     """An amount and a currency that do not fit together."""
 
 

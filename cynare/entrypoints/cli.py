@@ -46,11 +46,15 @@ def import_now() -> None:
 
 
 @app.command()
-def status(entity: Annotated[list[str], typer.Argument(help="Entity codes, e.g. UK IE US.")]) -> None:
-    """What the warehouse holds for each entity: documents by state."""
+def status(
+    entity: Annotated[
+        list[str] | None, typer.Argument(help="Entity codes, e.g. UK IE US (default: every entity in CYNARE_ENTITIES).")
+    ] = None,
+) -> None:
+    """What the warehouse holds for each entity: documents by state, holds and rejections by reason."""
     from cynare.entrypoints.operator import status as run
 
-    run(entity)
+    run(entity or [])
 
 
 def main() -> None:

@@ -7,23 +7,29 @@ holds per entity and dataset. Everything it starts, it stops.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
 from cynare.adapters.azurite import Azurite
-from cynare.adapters.tables.connection import StorageSettings
-from cynare.bootstrap import cloud_ports
-from cynare.entrypoints.reporting import print_outcome, warehouse_table
-from cynare.service_layer.import_extracts import import_extracts
+from cynare.bootstrap import AppSettings, bootstrap
+from cynare.entrypoints.reporting import print_outcome, status_view
+from cynare.service_layer.import_batch import ImportStatus
+from cynare.service_layer.status import entity_status
 
 ENTITIES = ("UK", "IE", "US")
+# What the cloud knows of each demo entity's Xero organisation: UK has no CHF, so a CHF bill is held.
+DEMO_ENTITIES = json.dumps({
+    "UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"]},
+    "IE": {"base_currency": "EUR", "currencies": ["EUR", "GBP"]},
+    "US": {"base_currency": "USD", "currencies": ["USD"]},
+})  # fmt: skip
 
 
 def run_demo(workdir: str) -> int:
@@ -39,17 +45,19 @@ def run_demo(workdir: str) -> int:
         if _run_agent(console, config, azurite.connection_string) != 0:
             console.print("[bold red]The agent failed: see its log above and in the demo folder.[/]")
             return 1
-        ports = cloud_ports(StorageSettings(connection_string=azurite.connection_string, table_prefix="demo"))
+        settings = AppSettings.from_env(
+            {"CYNARE_STORAGE_CONNECTION": azurite.connection_string, "CYNARE_TABLE_PREFIX": "demo",
+             "CYNARE_ENTITIES": DEMO_ENTITIES}
+        )  # fmt: skip
+        app = bootstrap(settings)
         console.rule("Cloud: import_extracts")
         started = time.perf_counter()
-        outcomes = import_extracts(
-            ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC), lambda o: print_outcome(console, o)
-        )
+        outcomes = app.import_extracts(lambda outcome: print_outcome(console, outcome))
         console.print(f"imported {len(outcomes)} batch(es) in {time.perf_counter() - started:.1f} s")
         for entity in ENTITIES:
-            console.print(warehouse_table(ports.warehouse, entity))
-        console.print(f"entities queued for posting to Xero: {', '.join(ports.queue.peek_entities()) or 'none'}")
-        failed = [outcome for outcome in outcomes if outcome.status in {"rejected", "failed"}]
+            console.print(status_view(entity_status(app.uow, entity)))
+        console.print(f"entities queued for posting to Xero: {', '.join(app.queue.peek_entities()) or 'none'}")
+        failed = [outcome for outcome in outcomes if outcome.status in {ImportStatus.REJECTED, ImportStatus.FAILED}]
         conserved = all(read == accepted + rejected for o in outcomes for read, accepted, rejected in o.rows.values())
         console.print(f"every row read is accepted or rejected with a reason: {'yes' if conserved else 'NO'}")
         return 1 if failed or not conserved or not outcomes else 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
-from cynare.domain.documents import POSTING_ORDER
 from cynare.domain.lifecycle import State
-from cynare.service_layer.import_batch import ImportOutcome
-from cynare.service_layer.ports import Warehouse
+from cynare.extract.datasets import DOCUMENT_DATASETS
+from cynare.service_layer.import_batch import ImportOutcome, ImportStatus
+from cynare.service_layer.status import EntityStatus
 
 _STATES = [state.value for state in State]
 
@@ -17,26 +17,55 @@ def print_outcome(console: Console, outcome: ImportOutcome) -> None:
     read = sum(counts[0] for counts in outcome.rows.values())
     rejected = sum(counts[2] for counts in outcome.rows.values())
     line = f"{outcome.entity} batch {outcome.batch_id}: {outcome.status}"
-    if outcome.status == "imported":
+    if outcome.status is ImportStatus.IMPORTED:
         documents = outcome.documents
         line += (
             f", {read:,} rows read, {rejected:,} rejected; documents {documents.created:,} new, "
-            f"{documents.changed:,} changed, {documents.unchanged:,} unchanged, {outcome.waiting:,} waiting"
+            f"{documents.changed:,} changed, {documents.unchanged:,} unchanged, {documents.older:,} older than "
+            f"what is held; {outcome.waiting:,} held, {outcome.released:,} released, {outcome.cancelled:,} cancelled"
         )
     elif outcome.reason:
         line += f": {outcome.reason}"
-    console.print(line)
+    console.print(line, highlight=False)
 
 
-def warehouse_table(warehouse: Warehouse, entity: str) -> Table:
-    table = Table(title=f"Entity {entity}: documents by state (extract rows in brackets)")
+def status_view(status: EntityStatus) -> Group:
+    parts: list[Table] = [_documents(status)]
+    if status.holds:
+        holds = Table(title=f"Entity {status.entity}: documents held, by reason", title_justify="left")
+        holds.add_column("reason")
+        holds.add_column("datasets")
+        holds.add_column("documents", justify="right")
+        for hold in status.holds:
+            holds.add_row(hold.reason, hold.datasets, f"{hold.documents:,}")
+        parts.append(holds)
+    if status.rejections:
+        rejections = Table(title=f"Entity {status.entity}: rows rejected at import, by rule", title_justify="left")
+        for column in ("file", "column", "rule (first such row)"):
+            rejections.add_column(column)
+        rejections.add_column("rows", justify="right")
+        for item in status.rejections:
+            rejections.add_row(item.file, item.column, item.rule, f"{item.rows:,}")
+        parts.append(rejections)
+    if status.refused_batches:
+        refused = Table(title=f"Entity {status.entity}: batches refused whole", title_justify="left")
+        refused.add_column("batch")
+        refused.add_column("reason")
+        for record in status.refused_batches:
+            refused.add_row(record.batch_id, record.reason)
+        parts.append(refused)
+    return Group(*parts)
+
+
+def _documents(status: EntityStatus) -> Table:
+    table = Table(title=f"Entity {status.entity}: documents by state (extract rows in brackets)", title_justify="left")
     table.add_column("dataset", no_wrap=True, min_width=20)
     for state in _STATES:
         table.add_column(state, justify="right")
     cells: dict[str, dict[str, tuple[int, int]]] = {}
-    for dataset, state, documents, rows in warehouse.summary(entity):
-        cells.setdefault(dataset, {})[state] = (documents, rows)
-    for dataset in POSTING_ORDER:
+    for count in status.documents:
+        cells.setdefault(count.dataset, {})[count.state.value] = (count.documents, count.rows)
+    for dataset in DOCUMENT_DATASETS:
         if dataset not in cells:
             continue
         row = [dataset]

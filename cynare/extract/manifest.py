@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cynare.errors import CynareError
 from cynare.extract.datasets import DATASETS
 from cynare.extract.fields import Identifier
 
@@ -20,7 +21,7 @@ MANIFEST_NAME = "manifest.json"
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
-class BatchRejected(Exception):
+class BatchRejected(CynareError):
     """The whole batch is refused and nothing of it is imported: a broken manifest, hash or header."""
 
     def __init__(self, batch: str, reason: str) -> None:

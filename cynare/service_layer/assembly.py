@@ -47,9 +47,14 @@ def assemble(entity: str, identities: IdentityMap, accepted: Mapping[str, Iterab
             listed = list(rows)
             if listed:
                 as_at: date = getattr(listed[0], "as_at")  # noqa: B009 - one date per file (batch rule)
-                assembled.snapshots[name] = (as_at, [(dataset.key_of(row), row.model_dump(mode="json")) for row in listed])
+                assembled.snapshots[name] = (
+                    as_at,
+                    [(dataset.key_of(row), row.model_dump(mode="json")) for row in listed],
+                )
         elif dataset.role is Role.DOCUMENT:
-            currencies = {row.receipt_id: row.currency for row in accepted.get("receipts", ()) if isinstance(row, r.Receipt)}
+            currencies = {
+                row.receipt_id: row.currency for row in accepted.get("receipts", ()) if isinstance(row, r.Receipt)
+            }
             assembled.documents.extend(builder.document(name, row, currencies) for row in rows)
     return assembled
 

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import NamedTuple
 
 from cynare.domain.cancellations import settle
 from cynare.domain.documents import Cancellation, DocKey, Document
 from cynare.domain.identity import IdentityMap, firm_id_of
 from cynare.domain.lifecycle import Stamp, State, StoredDocument, arrive, reassess
+from cynare.errors import ConcurrentChange
 from cynare.extract.batch import BatchFiles, ValidatedBatch, read_manifest, validate_batch
 from cynare.extract.datasets import KIND_DATASETS
 from cynare.extract.manifest import BatchRejected, Manifest
@@ -38,14 +40,21 @@ class DocumentCounts(NamedTuple):
     older: int = 0  # a version from a batch committed before the one already applied
 
 
+class ImportStatus(StrEnum):
+    IMPORTED = "imported"
+    ALREADY_IMPORTED = "already imported"
+    REJECTED = "rejected"  # the whole batch refused, with the reason; a corrected batch is imported
+    FAILED = "failed"  # an unexpected error; the next run tries again
+
+
 @dataclass
 class ImportOutcome:
     entity: str
     batch_id: str
-    status: str  # imported | already imported | rejected | failed
+    status: ImportStatus
     reason: str = ""
     rows: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # dataset: read, accepted, rejected
-    documents: DocumentCounts = DocumentCounts()
+    documents: DocumentCounts = field(default_factory=DocumentCounts)
     waiting: int = 0
     released: int = 0
     cancelled: int = 0
@@ -68,7 +77,9 @@ def import_batch(
             return _reject(work, manifest, reason, now)
         previous = work.batches.get(manifest.batch_id)
         if previous is not None and previous.state is BatchState.IMPORTED:
-            return ImportOutcome(work.entity, manifest.batch_id, "already imported", rows=previous.counts.get("rows", {}))
+            return ImportOutcome(
+                work.entity, manifest.batch_id, ImportStatus.ALREADY_IMPORTED, rows=previous.counts.get("rows", {})
+            )
         try:
             validated = validate_batch(batch, manifest)
         except BatchRejected as exc:
@@ -81,7 +92,7 @@ def _reject(work: EntityWork, manifest: Manifest, reason: str, now: Clock) -> Im
     record = BatchRecord(work.entity, manifest.batch_id, BatchState.REJECTED, reason,
                          source=manifest.source_system, sequence=manifest.sequence, at=now())  # fmt: skip
     work.batches.record(record, manifest.model_dump_json())
-    return ImportOutcome(work.entity, manifest.batch_id, "rejected", reason)
+    return ImportOutcome(work.entity, manifest.batch_id, ImportStatus.REJECTED, reason)
 
 
 def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock) -> ImportOutcome:
@@ -103,7 +114,7 @@ def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock) -> Impor
     stamp = Stamp(manifest.batch_id, source, manifest.sequence)
     counts, waiting = _place(work, assembled.documents, stamp, now)
     released, cancelled = _reassess_waiting(work, now)
-    outcome = ImportOutcome(work.entity, manifest.batch_id, "imported", rows=validated.counts(), documents=counts,
+    outcome = ImportOutcome(work.entity, manifest.batch_id, ImportStatus.IMPORTED, rows=validated.counts(), documents=counts,
                             waiting=waiting, released=released, cancelled=cancelled)  # fmt: skip
     record = BatchRecord(work.entity, manifest.batch_id, BatchState.IMPORTED, counts={"rows": outcome.rows},
                          source=source, sequence=manifest.sequence, at=now())  # fmt: skip
@@ -160,7 +171,7 @@ def _place(work: EntityWork, documents: list[Document], stamp: Stamp, now: Clock
             waiting += decided.state is State.WAITING
         pending = {key: pending[key] for key in lost}
     if pending:
-        raise RuntimeError(f"{len(pending)} document(s) kept changing under concurrent writers; import again")
+        raise ConcurrentChange(f"{len(pending)} document(s) kept changing under concurrent writers; import again")
     _activate_needed_clients(work, documents, now)
     return DocumentCounts(created, changed, unchanged, older), waiting
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cynare.domain.lifecycle import State
 from cynare.extract.batch import read_manifest
 from cynare.extract.manifest import BatchRejected, Manifest
-from cynare.service_layer.import_batch import Clock, ImportOutcome, import_batch
+from cynare.service_layer.import_batch import Clock, ImportOutcome, ImportStatus, import_batch
 from cynare.service_layer.ports import Inbox, WorkQueue
 from cynare.service_layer.unit_of_work import BatchState, UnitOfWork
 
@@ -55,14 +55,16 @@ def import_extracts(
             pending.append(_Pending(entity, batch_id, read_manifest(inbox.open_batch(entity, batch_id))))
         except BatchRejected as exc:
             log.error("batch %s/%s rejected: %s", entity, batch_id, exc.reason)
-            report(ImportOutcome(entity, batch_id, "rejected", exc.reason))
+            report(ImportOutcome(entity, batch_id, ImportStatus.REJECTED, exc.reason))
     for item in sorted(pending, key=lambda p: p.order):
         try:
             outcome = import_batch(inbox.open_batch(item.entity, item.batch_id), item.entity, uow, now, item.manifest)
         except Exception as exc:  # one batch must not block the others
             log.exception("batch %s/%s could not be imported; it will be tried again on the next run",
                           item.entity, item.batch_id)  # fmt: skip
-            outcome = ImportOutcome(item.entity, item.batch_id, "failed", reason=f"{type(exc).__name__}: {exc}")
+            outcome = ImportOutcome(
+                item.entity, item.batch_id, ImportStatus.FAILED, reason=f"{type(exc).__name__}: {exc}"
+            )
         report(outcome)
     for entity in sorted({outcome.entity for outcome in outcomes}):
         if has_work(uow, entity):

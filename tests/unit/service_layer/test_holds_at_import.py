@@ -36,9 +36,12 @@ def test_a_bill_on_an_unmapped_nominal_waits_and_the_import_bringing_the_mapping
 def test_a_receipt_into_an_unmapped_or_empty_bank_account_waits(load: Importer, uow: FakeUnitOfWork) -> None:
     empty_bank = {"map_bank": [*mappings()["map_bank"], {"bank_account": "BANK2"}]}
     load(merge(sample_rows(), receipt("R7", "C002", {"B002": "300.00"}, bank="BANK2"),
-               receipt("R8", "C002", {"B002": "1.00"}, bank="BANK3")), **{})  # fmt: skip
+               receipt("R8", "C002", {"B002": "1.00"}, bank="BANK3")))  # fmt: skip
     load(empty_bank, sequence=2)
-    assert state_of(uow, "receipts", "R7")[1] == "waiting on mapping: bank account BANK2 (UK) (its mapping has no Xero code)"
+    assert (
+        state_of(uow, "receipts", "R7")[1]
+        == "waiting on mapping: bank account BANK2 (UK) (its mapping has no Xero code)"
+    )
     assert state_of(uow, "receipts", "R8")[1] == "waiting on mapping: bank account BANK3 (UK) (no mapping row)"
 
 
