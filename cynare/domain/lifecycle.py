@@ -40,7 +40,8 @@ _ALLOWED: dict[State, frozenset[State]] = {
     State.RECEIVED: frozenset({State.READY, State.WAITING, State.REJECTED}),
     State.WAITING: frozenset({State.READY, State.WAITING, State.REJECTED, State.CANCELLED}),
     State.READY: frozenset({State.POSTING, State.WAITING, State.REJECTED, State.READY, State.CANCELLED}),
-    State.POSTING: frozenset({State.POSTED, State.REJECTED, State.READY}),
+    # posting -> posting: a new version arrived during the attempt, which must end first.
+    State.POSTING: frozenset({State.POSTED, State.REJECTED, State.READY, State.POSTING}),
     # A posted or rejected document changed in the PMS goes round again as a new version.
     State.POSTED: frozenset({State.READY, State.WAITING, State.CANCELLED}),
     State.REJECTED: frozenset({State.READY, State.WAITING, State.CANCELLED}),
