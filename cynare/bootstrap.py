@@ -102,8 +102,8 @@ def bootstrap(settings: AppSettings) -> App:
     uow = unit_of_work(settings)
     queue = StorageWorkQueue(settings.storage)
     clock: Callable[[], datetime] = partial(datetime.now, UTC)
-    return App(
-        uow=uow,
-        import_extracts=lambda progress=None: import_extracts(inbox, uow, queue, clock, progress),
-        queue=queue,
-    )
+
+    def run_import(progress: Progress | None = None) -> list[ImportOutcome]:
+        return import_extracts(inbox, uow, queue, clock, progress)
+
+    return App(uow=uow, import_extracts=run_import, queue=queue)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 
 from cynare.domain.money import Money
@@ -49,7 +49,7 @@ class Client:
     address: Address = Address()
     tax_number: str | None = None
     archived: bool = False
-    archived_on: date | None = None
+    archived_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,8 @@ class Bill:
     bill_id: str
     number: str
     client_id: str
-    date: date
-    due_date: date
+    date: dt.date
+    due_date: dt.date
     exchange_rate: Decimal
     total: Money
     lines: tuple[Line, ...]
@@ -89,7 +89,7 @@ class CreditNote:
     credit_note_id: str
     number: str
     client_id: str
-    date: date
+    date: dt.date
     exchange_rate: Decimal
     total: Money
     lines: tuple[Line, ...]
@@ -102,7 +102,7 @@ class WriteOff:
     write_off_id: str
     client_id: str
     bill_id: str
-    date: date
+    date: dt.date
     exchange_rate: Decimal
     nominal_code: str  # the bad-debt account, mapped per entity
     net: Money
@@ -116,7 +116,7 @@ class WriteOff:
 class Receipt:
     receipt_id: str
     client_id: str
-    date: date
+    date: dt.date
     exchange_rate: Decimal
     amount: Money
     bank_account: str
@@ -144,7 +144,7 @@ class ReturnedReceipt:
 
     return_id: str
     receipt_id: str
-    date: date
+    date: dt.date
     reason: str
     amount: Money | None = None
     parts: tuple[ReturnedPart, ...] = ()
@@ -154,7 +154,7 @@ class ReturnedReceipt:
 class UnallocatedReceipt:
     unallocated_id: str
     client_id: str
-    date: date
+    date: dt.date
     exchange_rate: Decimal
     amount: Money
     bank_account: str
@@ -168,7 +168,7 @@ class Allocation:
     allocation_id: str
     source: DocKey  # the unallocated receipt or the credit note
     bill_id: str
-    date: date
+    date: dt.date
     amount: Money
 
 
@@ -177,7 +177,7 @@ class Cancellation:
     """A document voided or deleted in the PMS, said explicitly."""
 
     target: DocKey
-    date: date
+    date: dt.date
     reason: str
 
 

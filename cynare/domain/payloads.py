@@ -81,7 +81,7 @@ def _decode(annotation: Any, value: Any) -> Any:
         return Decimal(value)
     if annotation is date:
         return date.fromisoformat(value)
-    if dataclasses.is_dataclass(annotation):
-        hints = _hints(annotation)  # type: ignore[arg-type]
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        hints = _hints(annotation)
         return annotation(**{name: _decode(hints[name], item) for name, item in value.items()})
     return value

@@ -1,91 +1,118 @@
-"""Documents to table entities and back.
+"""Stored documents to table entities and back.
 
-A payload larger than one string property (64 KiB, i.e. 32K UTF-16 characters) is split over
-Payload, Payload1, Payload2...; history keeps its last entries so an entity stays under 1 MiB.
+One string property holds at most 64 KiB (32K UTF-16 units). canonical_json escapes every
+non-ASCII character, so one Python character is one unit: a payload (or a long list of holds) is
+split over Payload, Payload1, Payload2... History keeps its last entries that fit one property.
+An entity must stay under 1 MiB: a document that cannot is refused before any write.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-from cynare.domain.documents import DocKey, Document, canonical_json
-from cynare.domain.lifecycle import State, Transition
-from cynare.service_layer.ports import StoredDocument
+from azure.data.tables import EdmType, EntityProperty
+
+from cynare.adapters.tables.keys import checked
+from cynare.adapters.tables.transactions import entity_size
+from cynare.domain.documents import DocKey, Document
+from cynare.domain.holds import Hold, HoldKind
+from cynare.domain.lifecycle import HISTORY_KEPT, Stamp, State, StoredDocument, Transition
+from cynare.domain.payloads import body_from_payload, canonical_json, to_payload
 
 CHUNK = 30_000
 MAX_CHUNKS = 15
-HISTORY_KEPT = 40
+MAX_ENTITY_BYTES = 1_000_000  # Azure's limit is 1 MiB, keys and property names included
 
 
 class DocumentTooLarge(ValueError):
     pass
 
 
-def split_payload(text: str) -> dict[str, str]:
+def split_text(name: str, text: str) -> dict[str, str]:
     parts = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
     if len(parts) > MAX_CHUNKS:
-        raise DocumentTooLarge(f"document payload of {len(text)} characters exceeds {CHUNK * MAX_CHUNKS}")
-    return {("Payload" if index == 0 else f"Payload{index}"): part for index, part in enumerate(parts)}
+        raise DocumentTooLarge(f"{name} of {len(text)} characters exceeds {CHUNK * MAX_CHUNKS}")
+    return {(name if index == 0 else f"{name}{index}"): part for index, part in enumerate(parts)}
 
 
-def join_payload(entity: dict[str, Any]) -> str:
-    text = entity.get("Payload", "")
+def join_text(entity: Mapping[str, Any], name: str) -> str:
+    text = str(entity.get(name, ""))
     index = 1
-    while f"Payload{index}" in entity:
-        text += entity[f"Payload{index}"]
+    while f"{name}{index}" in entity:
+        text += entity[f"{name}{index}"]
         index += 1
-    return str(text)
+    return text
 
 
-def to_entity(
-    document: Document,
-    state: State,
-    reason: str,
-    history: tuple[Transition, ...],
-    batch_id: str,
-    at: datetime,
-    xero_id: str = "",
-) -> dict[str, Any]:
+def _history(history: tuple[Transition, ...]) -> str:
+    kept = [item.as_list() for item in history[-HISTORY_KEPT:]]
+    text = json.dumps(kept)
+    while len(text) > CHUNK and len(kept) > 1:  # long reasons: fewer entries rather than a refused write
+        kept = kept[1:]
+        text = json.dumps(kept)
+    return text[:CHUNK]
+
+
+def to_entity(stored: StoredDocument) -> dict[str, Any]:
+    document, stamp = stored.document, stored.stamp
     entity: dict[str, Any] = {
         "PartitionKey": document.entity,
-        "RowKey": str(document.key),
+        "RowKey": checked(str(document.key), "document key"),
         "Dataset": document.key.dataset,
         "FirmId": document.key.firm_id,
         "SourceSystem": document.source_system,
         "SourceId": document.source_id,
         "Version": document.version,
-        "State": state.value,
-        "Reason": reason,
-        "History": json.dumps([item.as_list() for item in history[-HISTORY_KEPT:]]),
-        "DependsOn": json.dumps([str(key) for key in document.depends_on]),
+        "State": stored.state.value,
+        "Reason": stored.reason[:CHUNK],  # the holds are kept whole below; the reason only says them
+        "History": _history(stored.history),
         "Rows": document.rows,
-        "BatchId": batch_id,
-        "XeroId": xero_id,
-        "UpdatedAt": at,
+        "BatchId": stamp.batch_id,
+        "Source": stamp.source,
+        "Sequence": EntityProperty(stamp.sequence, EdmType.INT64),  # a source's counter: never cut to 32 bits
+        "XeroId": stored.xero_id,
+        # Every change of a stored document adds a transition, so its last one is when it changed.
+        "UpdatedAt": stored.history[-1].at if stored.history else None,
     }
-    entity.update(split_payload(canonical_json(document.payload)))
+    holds = [[hold.kind.value, hold.subject, hold.detail] for hold in stored.holds]
+    entity.update(split_text("Holds", canonical_json(holds)))
+    entity.update(split_text("Payload", canonical_json(to_payload(document.body))))
+    size = entity_size(entity)
+    if size > MAX_ENTITY_BYTES:
+        raise DocumentTooLarge(f"document {document.key} would take {size} bytes; a table entity holds 1 MiB")
     return entity
 
 
-def from_entity(entity: dict[str, Any]) -> StoredDocument:
+def _int(value: Any) -> int:
+    return int(value.value if isinstance(value, EntityProperty) else value)
+
+
+def _holds(entity: Mapping[str, Any]) -> list[list[str]]:
+    holds: list[list[str]] = json.loads(join_text(entity, "Holds") or "[]")
+    return holds
+
+
+def from_entity(entity: Mapping[str, Any]) -> StoredDocument:
+    key = DocKey(str(entity["Dataset"]), str(entity["FirmId"]))
     document = Document(
-        entity=entity["PartitionKey"],
-        key=DocKey.parse(entity["RowKey"]),
-        source_system=entity["SourceSystem"],
-        source_id=entity["SourceId"],
-        payload=json.loads(join_payload(entity)),
-        depends_on=tuple(DocKey.parse(text) for text in json.loads(entity["DependsOn"])),
-        rows=int(entity["Rows"]),
-        version=entity["Version"],
+        entity=str(entity["PartitionKey"]),
+        key=key,
+        source_system=str(entity["SourceSystem"]),
+        source_id=str(entity["SourceId"]),
+        body=body_from_payload(key.dataset, json.loads(join_text(entity, "Payload"))),
+        rows=_int(entity["Rows"]),
+        version=str(entity["Version"]),
     )
+    metadata: dict[str, Any] = getattr(entity, "metadata", {})
     return StoredDocument(
         document=document,
         state=State(entity["State"]),
-        reason=entity.get("Reason", ""),
+        reason=str(entity.get("Reason", "")),
         history=tuple(Transition.from_list(item) for item in json.loads(entity["History"])),
-        etag=entity.metadata["etag"] if hasattr(entity, "metadata") else "",
-        batch_id=entity.get("BatchId", ""),
-        xero_id=entity.get("XeroId", ""),
+        stamp=Stamp(str(entity["BatchId"]), str(entity["Source"]), _int(entity["Sequence"])),
+        holds=tuple(Hold(HoldKind(kind), subject, detail) for kind, subject, detail in _holds(entity)),
+        xero_id=str(entity.get("XeroId", "")),
+        etag=str(metadata.get("etag", "")),
     )

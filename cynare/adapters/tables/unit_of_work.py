@@ -1,0 +1,45 @@
+"""The unit of work on Azure Table Storage: one entity's repositories over table clients opened once.
+
+Every repository is given its entity when it is made and puts it in every PartitionKey it reads or
+writes, so work for one entity cannot see or change another's rows. Nothing is committed on
+leaving: each repository write is atomic on its own (see cynare.service_layer.unit_of_work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from azure.data.tables import TableClient
+
+from cynare.adapters.tables.batches import TableBatches
+from cynare.adapters.tables.connection import StorageSettings, open_tables
+from cynare.adapters.tables.documents import TableDocuments
+from cynare.adapters.tables.identities import TableIdentities
+from cynare.adapters.tables.keys import check_entity
+from cynare.adapters.tables.reference import TableReference
+from cynare.adapters.tables.rejections import TableRejections
+from cynare.adapters.tables.xero_ids import TableXeroIds
+from cynare.service_layer.unit_of_work import EntitySettings, EntityWork
+
+
+class TableUnitOfWork:
+    def __init__(self, settings: StorageSettings, entity_settings: Mapping[str, EntitySettings]) -> None:
+        self._tables: dict[str, TableClient] = open_tables(settings)
+        self._entity_settings = dict(entity_settings)
+
+    @contextmanager
+    def for_entity(self, entity: str) -> Iterator[EntityWork]:
+        check_entity(entity)
+        tables = self._tables
+        xero_ids = TableXeroIds(tables["XeroIds"], entity)
+        yield EntityWork(
+            entity=entity,
+            batches=TableBatches(tables["Batches"], entity),
+            documents=TableDocuments(tables["Documents"], xero_ids, entity),
+            reference=TableReference(tables["Reference"], entity),
+            identities=TableIdentities(tables["Entities"], tables["Identities"], entity),
+            xero_ids=xero_ids,
+            rejections=TableRejections(tables["Rejections"], entity),
+            settings=self._entity_settings.get(entity),
+        )
