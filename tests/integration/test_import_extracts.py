@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from azure.storage.blob import BlobServiceClient
 
 from cynare.adapters.blob_inbox import BlobInbox
-from cynare.adapters.tables.connection import StorageSettings
-from cynare.bootstrap import cloud_ports
-from cynare.service_layer.import_extracts import import_extracts
+from cynare.bootstrap import App, AppSettings, bootstrap
 from tests.batches import client, sample_rows, write_batch
+
+ENTITIES = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR"]}, "US": {"base_currency": "USD", "currencies": ["USD"]}}'
+
+
+def app_on_azurite(storage_connection: str, prefix: str) -> App:
+    return bootstrap(AppSettings.from_env({
+        "CYNARE_STORAGE_CONNECTION": storage_connection, "CYNARE_TABLE_PREFIX": prefix,
+        "CYNARE_INBOUND_CONTAINER": f"{prefix}in", "CYNARE_ENTITIES": ENTITIES,
+    }))  # fmt: skip
 
 
 def upload(container: str, storage_connection: str, folder: Path, entity: str, batch_id: str) -> None:
@@ -21,8 +27,7 @@ def upload(container: str, storage_connection: str, folder: Path, entity: str, b
 
 
 def test_good_batches_go_on_beside_a_broken_one(tmp_path: Path, storage_connection: str, unique_name: str) -> None:
-    settings = StorageSettings(connection_string=storage_connection, table_prefix=unique_name)
-    ports = cloud_ports(settings, f"{unique_name}in")
+    app = app_on_azurite(storage_connection, unique_name)
     uk = write_batch(tmp_path / "uk", sample_rows())
     us = write_batch(tmp_path / "us", {"clients": [client("U1", currency="USD")]}, entity="US")
     upload(f"{unique_name}in", storage_connection, tmp_path / "uk", "UK", uk.batch_id)
@@ -38,18 +43,16 @@ def test_good_batches_go_on_beside_a_broken_one(tmp_path: Path, storage_connecti
     )
 
     seen: list[str] = []
-    outcomes = import_extracts(
-        ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC), lambda o: seen.append(o.status)
-    )
+    outcomes = app.import_extracts(lambda o: seen.append(o.status))
 
     by_entity = {outcome.entity: outcome for outcome in outcomes}
     assert by_entity["UK"].status == "imported" and by_entity["US"].status == "imported"
-    assert by_entity["IE"].status == "failed" and "manifest.json is not a valid manifest" in by_entity["IE"].reason
-    assert len(outcomes) == 3 and sorted(seen) == ["failed", "imported", "imported"]
-    assert sorted(ports.queue.peek_entities()) == ["UK", "US"]
+    assert by_entity["IE"].status == "rejected" and "manifest.json is not valid JSON" in by_entity["IE"].reason
+    assert len(outcomes) == 3 and sorted(seen) == ["imported", "imported", "rejected"]
+    assert sorted(app.queue.peek_entities()) == ["UK", "US"]
 
-    again = import_extracts(ports.inbox, ports.warehouse, ports.queue, lambda: datetime.now(UTC))
-    assert [(outcome.entity, outcome.status) for outcome in again] == [("IE", "failed")]
+    again = app.import_extracts(None)
+    assert [(outcome.entity, outcome.status) for outcome in again] == [("IE", "rejected")]
 
 
 def test_inbox_lists_only_committed_batches(storage_connection: str, unique_name: str, tmp_path: Path) -> None:
