@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from cynare.entrypoints.demo import DEMO_ENTITIES
+from cynare.service_layer.unit_of_work import UnitOfWork
+
 
 @functools.cache
 def registered_functions() -> dict[str, Any]:
@@ -28,3 +31,11 @@ def run_now(monkeypatch: pytest.MonkeyPatch, storage_connection: str, unique_nam
     monkeypatch.setenv("CYNARE_INBOUND_CONTAINER", f"{unique_name}in")
     monkeypatch.setenv("CYNARE_TIME_ZONE", "UTC")
     monkeypatch.setenv("CYNARE_IMPORT_LOCAL_TIME", datetime.now(UTC).strftime("%H:%M"))
+    monkeypatch.setenv("CYNARE_ENTITIES", DEMO_ENTITIES)
+
+
+def warehouse_of_this_test() -> UnitOfWork:
+    """The unit of work over the tables `run_now` pointed the app at."""
+    from cynare.bootstrap import AppSettings, unit_of_work
+
+    return unit_of_work(AppSettings.from_env())

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from azure.functions.timer import TimerRequest
 
-from cynare.adapters.tables.connection import StorageSettings
-from cynare.adapters.tables.warehouse import TableWarehouse
 from cynare.agent.api import run_agent
 from cynare.agent.demo_pms import write_demo_workspace
 from cynare.domain.lifecycle import State
-from tests.e2e.functions import function_named, run_now
+from cynare.extract.datasets import DATASETS, Role
+from cynare.service_layer.unit_of_work import BatchState
+from tests.e2e.functions import function_named, run_now, warehouse_of_this_test
 
 
 def test_agent_extract_is_imported_whole(
@@ -36,22 +36,18 @@ def test_agent_extract_is_imported_whole(
     [extracted] = report.extracted
     function_named("import_extracts")(TimerRequest(past_due=False))
 
-    warehouse = TableWarehouse(StorageSettings(connection_string=storage_connection, table_prefix=unique_name))
     [batch_id] = [outcome.batch_id for outcome in report.uploaded]
-    record = warehouse.batch("US", batch_id)
-    assert record is not None and record.state == "imported", record
+    with warehouse_of_this_test().for_entity("US") as work:
+        record = work.batches.get(batch_id)
+        counts = work.documents.counts()
+        organisation = work.reference.rows("organisation")
+    assert record is not None and record.state is BatchState.IMPORTED, record
     rows = record.counts["rows"]
     assert sum(read for read, _, _ in rows.values()) == extracted.rows
     assert sum(rejected for _, _, rejected in rows.values()) == 0
-    summary = warehouse.summary("US")
-    assert {state for _, state, _, _ in summary} == {State.READY.value}
-    folded = sum(stored_rows for _, _, _, stored_rows in summary)
-    document_rows = sum(accepted for dataset, (_, accepted, _) in rows.items() if not _is_reference(dataset))
+    assert {count.state for count in counts} == {State.READY}
+    folded = sum(count.rows for count in counts)
+    document_rows = sum(accepted for dataset, (_, accepted, _) in rows.items()
+                        if DATASETS[dataset].role in {Role.DOCUMENT, Role.PART})  # fmt: skip
     assert folded == document_rows
-    assert warehouse.reference("US", "map_entity")["US"]["base_currency"] == "USD"
-
-
-def _is_reference(dataset: str) -> bool:
-    from cynare.domain.assembly import REFERENCE_DATASETS
-
-    return dataset in REFERENCE_DATASETS
+    assert organisation["US"]["base_currency"] == "USD"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,10 +11,11 @@ from azure.functions.timer import TimerRequest
 from azure.storage.blob import BlobServiceClient
 
 from cynare.adapters.tables.connection import StorageSettings
-from cynare.adapters.tables.warehouse import TableWarehouse
 from cynare.adapters.work_queue import StorageWorkQueue
+from cynare.entrypoints.demo import DEMO_ENTITIES
+from cynare.service_layer.unit_of_work import BatchState
 from tests.batches import sample_rows, write_batch
-from tests.e2e.functions import function_named, registered_functions, run_now
+from tests.e2e.functions import function_named, registered_functions, run_now, warehouse_of_this_test
 
 
 def test_function_app_registers_its_functions_and_nothing_else() -> None:
@@ -32,10 +34,11 @@ def test_import_timer_imports_committed_batches_and_queues_work(
 
     function_named("import_extracts")(TimerRequest(past_due=False))
 
-    warehouse = TableWarehouse(StorageSettings(connection_string=storage_connection, table_prefix=unique_name))
-    record = warehouse.batch("UK", manifest.batch_id)
-    assert record is not None and record.state == "imported"
-    assert {dataset for dataset, *_ in warehouse.summary("UK")} == {"clients", "bills", "receipts"}
+    with warehouse_of_this_test().for_entity("UK") as work:
+        record = work.batches.get(manifest.batch_id)
+        datasets = {count.dataset for count in work.documents.counts()}
+    assert record is not None and record.state is BatchState.IMPORTED
+    assert datasets == {"clients", "bills", "receipts", "receipt_allocations"}
     queue = StorageWorkQueue(StorageSettings(connection_string=storage_connection))
     assert "UK" in queue.peek_entities()
 
@@ -48,6 +51,13 @@ def test_import_timer_waits_for_the_local_run_time(
     monkeypatch.setenv("CYNARE_TIME_ZONE", "UTC")
     later = (datetime.now(UTC).hour + 6) % 24
     monkeypatch.setenv("CYNARE_IMPORT_LOCAL_TIME", f"{later:02d}:00")
+    monkeypatch.setenv("CYNARE_INBOUND_CONTAINER", f"{unique_name}in")
+    monkeypatch.setenv("CYNARE_ENTITIES", DEMO_ENTITIES)
+    folder = Path(tempfile.mkdtemp()) / "b"
+    manifest = write_batch(folder, sample_rows())
+    container = BlobServiceClient.from_connection_string(storage_connection).create_container(f"{unique_name}in")
+    for path in sorted(folder.iterdir(), key=lambda p: p.name == "manifest.json"):
+        container.upload_blob(f"UK/{manifest.batch_id}/{path.name}", path.read_bytes())
     function_named("import_extracts")(TimerRequest(past_due=False))
-    warehouse = TableWarehouse(StorageSettings(connection_string=storage_connection, table_prefix=unique_name))
-    assert warehouse.summary("UK") == []
+    with warehouse_of_this_test().for_entity("UK") as work:
+        assert work.documents.counts() == [] and work.batches.all() == []
