@@ -114,6 +114,8 @@ def _returned_allocations_rule(returned: Row, parts: list[Row]) -> tuple[str, st
         if not has_valid_precision(part.amount, returned.currency):
             return "amount", f"the part for {part.bill_id} has more decimals than {returned.currency} allows"
     reversed_total = sum((p.amount for p in parts if isinstance(p, ReturnedAllocation)), Decimal(0))
+    if returned.amount is None:
+        return "amount", f"a partial return gives its amount, the sum of the allocations it reverses ({reversed_total})"
     if returned.amount != reversed_total:
         return "amount", f"{returned.amount} is not the sum of the allocations it reverses ({reversed_total})"
     return None
@@ -171,7 +173,9 @@ def _check_parts(
             kept_parts.append((line, part))
         elif key in rejected_ids:
             parts.rejected.append(
-                Rejection(parts.dataset.filename, line, link, f"its {parent_name[:-1].replace('_', ' ')} {key} was rejected")
+                Rejection(
+                    parts.dataset.filename, line, link, f"its {parent_name[:-1].replace('_', ' ')} {key} was rejected"
+                )
             )
         else:
             parts.rejected.append(Rejection(parts.dataset.filename, line, link, f"{key} {orphan}"))

@@ -29,6 +29,10 @@ def _iso_date(value: object) -> object:
     return value
 
 
+def _trimmed(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
 def _currency(value: str) -> str:
     if value not in KNOWN_CURRENCIES:
         raise ValueError(f"{value!r} is not a known ISO 4217 currency code")
@@ -54,5 +58,7 @@ OptionalPercent = Annotated[Decimal | None, Field(default=None, allow_inf_nan=Fa
 OptionalQuantity = Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, gt=0, decimal_places=4)]
 OptionalUnitPrice = Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, decimal_places=4)]
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
+# For a `Literal` column (`Annotated[Literal[...], Trimmed]`): str_strip_whitespace does not reach literals.
+Trimmed = BeforeValidator(_trimmed)
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 OptionalEmail = Annotated[str | None, Field(default=None, pattern=EMAIL_PATTERN)]

@@ -17,8 +17,8 @@ from cynare.extract.fields import (
     Currency,
     Identifier,
     IsoDate,
-    OptionalDate,
     NonNegativeAmount,
+    OptionalDate,
     OptionalEmail,
     OptionalIdentifier,
     OptionalPercent,
@@ -28,6 +28,7 @@ from cynare.extract.fields import (
     PositiveAmount,
     Rate,
     Text,
+    Trimmed,
 )
 
 
@@ -63,16 +64,16 @@ class VatCode(Row):
 
     vat_code: Identifier
     description: Text
-    treatment: Literal["rated", "exempt", "outside_scope", "reverse_charge"]
+    treatment: Annotated[Literal["rated", "exempt", "outside_scope", "reverse_charge"], Trimmed]
     rate: OptionalPercent = None
-    bad_debt_relief: Literal["yes", "no"] = "no"
+    bad_debt_relief: Annotated[Literal["yes", "no"], Trimmed] = "no"
 
     @model_validator(mode="after")
     def _rate_only_where_rated(self) -> VatCode:
         if self.treatment == "rated" and self.rate is None:
             raise RuleBroken("rate", "a rated VAT code needs its rate (0 for a zero-rated code)")
         if self.treatment != "rated" and self.rate is not None:
-            raise RuleBroken("rate", f"a {self.treatment} VAT code has no rate: leave rate empty")
+            raise RuleBroken("rate", f"a VAT code treated as {self.treatment} has no rate: leave rate empty")
         return self
 
 
@@ -88,13 +89,15 @@ class Client(Row):
     country: OptionalText = None
     tax_number: OptionalText = None
     default_currency: Currency
-    status: Literal["active", "archived"]
+    status: Annotated[Literal["active", "archived"], Trimmed]
     archived_on: OptionalDate = None
 
     @model_validator(mode="after")
     def _archived_date_only_when_archived(self) -> Client:
         if self.archived_on is not None and self.status != "archived":
-            raise RuleBroken("archived_on", "an active client has no archive date: leave it empty or set status archived")
+            raise RuleBroken(
+                "archived_on", "an active client has no archive date: leave it empty or set status archived"
+            )
         return self
 
 
@@ -260,7 +263,7 @@ class Allocation(RowWithMoney):
     money_columns = ("amount",)
 
     allocation_id: Identifier
-    source_type: Literal["unallocated_receipt", "credit_note"]
+    source_type: Annotated[Literal["unallocated_receipt", "credit_note"], Trimmed]
     source_id: Identifier
     bill_id: Identifier
     date: IsoDate
@@ -271,7 +274,9 @@ class Allocation(RowWithMoney):
 class Cancellation(Row):
     """A document voided or deleted in the PMS, said explicitly: never guessed from a row's absence."""
 
-    kind: Literal["bill", "credit_note", "write_off", "receipt", "unallocated_receipt", "allocation"]
+    kind: Annotated[
+        Literal["bill", "credit_note", "write_off", "receipt", "unallocated_receipt", "allocation"], Trimmed
+    ]
     document_id: Identifier
     date: IsoDate
     reason: Text
@@ -301,7 +306,7 @@ class VatMapping(Row):
 
 
 class TrackingMapping(Row):
-    dimension: Literal["office", "department", "fee_earner"]
+    dimension: Annotated[Literal["office", "department", "fee_earner"], Trimmed]
     pms_value: Identifier
     xero_category: OptionalText = None
     xero_option: OptionalText = None
@@ -323,7 +328,7 @@ class Organisation(Row):
 class IdentityLink(Row):
     """This source's id names the same client or document as an id of an earlier source (a PMS change)."""
 
-    kind: Literal["client", "bill", "credit_note", "receipt", "unallocated_receipt"]
+    kind: Annotated[Literal["client", "bill", "credit_note", "receipt", "unallocated_receipt"], Trimmed]
     source_id: Identifier
     previous_source: Identifier
     previous_id: Identifier

@@ -16,9 +16,16 @@ from cynare.extract.manifest import MANIFEST_NAME, FileEntry, Manifest, Period, 
 from cynare.extract.reader import ParsedFile, Rejection, read_csv
 
 # One valid row per dataset, as the cells of a CSV file. Together they form a consistent batch:
-# bill B001 (100.00 + 20.00) is paid by receipt R001, whose one allocation is the whole 120.00.
+# bill B001 (2 x 50.00 + 20.00 VAT) is paid by receipt R001, whose one allocation is the whole 120.00;
+# credit note CN001 (10.00 + 2.00) relates to B001; return RR001 reverses R001's allocation to B001.
 GOOD: dict[str, dict[str, str]] = {
-    "vat_codes": {"vat_code": "S", "description": "Standard rate", "rate": "20"},
+    "vat_codes": {
+        "vat_code": "S",
+        "description": "Standard rate",
+        "treatment": "rated",
+        "rate": "20",
+        "bad_debt_relief": "yes",
+    },
     "clients": {
         "client_id": "C001",
         "name": "Smith & Co Ltd",
@@ -32,6 +39,7 @@ GOOD: dict[str, dict[str, str]] = {
         "tax_number": "GB123456789",
         "default_currency": "GBP",
         "status": "active",
+        "archived_on": "",
     },
     "bills": {
         "bill_id": "B001",
@@ -50,6 +58,8 @@ GOOD: dict[str, dict[str, str]] = {
         "description": "Professional fees",
         "nominal_code": "4000",
         "vat_code": "S",
+        "quantity": "2",
+        "unit_price": "50.00",
         "net": "100.00",
         "vat": "20.00",
         "office": "LON",
@@ -60,16 +70,26 @@ GOOD: dict[str, dict[str, str]] = {
         "credit_note_id": "CN001",
         "credit_note_number": "CN-1",
         "client_id": "C001",
-        "bill_id": "B001",
+        "related_bill_id": "B001",
         "date": "2026-11-10",
         "currency": "GBP",
         "exchange_rate": "1",
-        "nominal_code": "4000",
-        "vat_code": "S",
-        "net": "10.00",
-        "vat": "2.00",
         "total": "12.00",
         "reason": "Fee reduction",
+    },
+    "credit_note_lines": {
+        "credit_note_id": "CN001",
+        "line_no": "1",
+        "description": "Fee reduction",
+        "nominal_code": "4000",
+        "vat_code": "S",
+        "quantity": "1",
+        "unit_price": "10.00",
+        "net": "10.00",
+        "vat": "2.00",
+        "office": "LON",
+        "department": "LIT",
+        "fee_earner": "JS",
     },
     "write_offs": {
         "write_off_id": "W001",
@@ -77,6 +97,11 @@ GOOD: dict[str, dict[str, str]] = {
         "bill_id": "B001",
         "date": "2026-11-15",
         "currency": "GBP",
+        "exchange_rate": "1",
+        "nominal_code": "8100",
+        "vat_code": "S",
+        "net": "10.00",
+        "vat": "2.00",
         "amount": "12.00",
         "reason": "Client insolvent",
     },
@@ -95,8 +120,11 @@ GOOD: dict[str, dict[str, str]] = {
         "return_id": "RR001",
         "receipt_id": "R001",
         "date": "2026-11-22",
+        "currency": "GBP",
         "reason": "Cheque returned unpaid",
+        "amount": "120.00",
     },
+    "returned_allocations": {"return_id": "RR001", "bill_id": "B001", "amount": "120.00"},
     "unallocated_receipts": {
         "unallocated_id": "U001",
         "client_id": "C001",
@@ -116,17 +144,13 @@ GOOD: dict[str, dict[str, str]] = {
         "currency": "GBP",
         "amount": "50.00",
     },
+    "cancellations": {"kind": "bill", "document_id": "B000", "date": "2026-11-24", "reason": "Raised in error"},
     "debtors": {"client_id": "C001", "currency": "GBP", "balance": "0.00", "as_at": "2026-11-25"},
     "map_nominal": {"nominal_code": "4000", "xero_account_code": "200"},
     "map_vat": {"vat_code": "S", "xero_tax_type": "OUTPUT2"},
     "map_tracking": {"dimension": "office", "pms_value": "LON", "xero_category": "Office", "xero_option": "London"},
     "map_bank": {"bank_account": "BANK1", "xero_account_code": "090"},
-    "map_entity": {
-        "entity": "UK",
-        "xero_tenant_id": "3f1a2b4c-0000-4000-8000-000000000001",
-        "xero_organisation_name": "Smith LLP (UK)",
-        "base_currency": "GBP",
-    },
+    "organisation": {"entity": "UK", "organisation_name": "Smith LLP (UK)", "base_currency": "GBP"},
     "identity_links": {"kind": "client", "source_id": "C001", "previous_source": "old-pms", "previous_id": "00042"},
 }
 
@@ -214,11 +238,17 @@ PERIOD = Period(start=date(2026, 11, 1), end=date(2026, 11, 25))
 
 
 def manifest_for(
-    entries: Iterable[FileEntry], *, entity: str = "UK", source: str = "pms-a", period: Period = PERIOD
+    entries: Iterable[FileEntry],
+    *,
+    entity: str = "UK",
+    source: str = "pms-a",
+    sequence: int = 1,
+    period: Period = PERIOD,
 ) -> Manifest:
     files = tuple(entries)
     return Manifest(
-        batch_id=compute_batch_id(source, entity, period, files),
+        batch_id=compute_batch_id(source, entity, sequence, period, files),
+        sequence=sequence,
         firm="smith-llp",
         source_system=source,
         entity=entity,

@@ -69,7 +69,18 @@ def test_no_manifest_means_the_batch_is_not_committed() -> None:
 def test_a_manifest_that_is_not_json_rejects_the_batch() -> None:
     batch = good_batch()
     batch.files[MANIFEST_NAME] = batch.files[MANIFEST_NAME][:40]
-    assert rejected(batch).startswith("manifest.json is not a valid manifest")
+    assert rejected(batch).startswith("manifest.json is not valid JSON: ")
+
+
+def test_a_version_1_batch_is_refused_telling_to_upgrade_the_agent() -> None:
+    batch = good_batch()
+    data = json.loads(batch.files[MANIFEST_NAME])
+    data["format_version"] = "1"
+    del data["sequence"]
+    batch.files[MANIFEST_NAME] = json.dumps(data).encode()
+    reason = rejected(batch)
+    assert reason.startswith("extract format version 1: this Cynare Link reads version 2; upgrade the agent")
+    assert "run --full" in reason
 
 
 def test_a_tampered_batch_id_rejects_the_batch() -> None:
@@ -83,6 +94,12 @@ def test_a_tampered_batch_id_rejects_the_batch() -> None:
 def test_a_changed_entity_with_the_old_batch_id_rejects_the_batch() -> None:
     batch = good_batch()
     rewrite_manifest(batch, entity="IE")
+    assert "does not match its contents" in rejected(batch)
+
+
+def test_a_changed_sequence_with_the_old_batch_id_rejects_the_batch() -> None:
+    batch = good_batch()
+    rewrite_manifest(batch, sequence=2)
     assert "does not match its contents" in rejected(batch)
 
 
@@ -152,11 +169,12 @@ def test_a_file_that_is_not_utf8_rejects_the_batch() -> None:
 
 @pytest.mark.parametrize(
     "row",
-    ['S,"Standard"rate,20', 'S,"Standard rate,20'],
+    ['S,"Standard"rate,rated,20', 'S,"Standard rate,rated,20'],
     ids=["text after a closing quote", "a quote never closed"],
 )
 def test_a_file_that_is_not_rfc_4180_rejects_the_batch(row: str) -> None:
-    batch = memory_batch({"vat_codes": f"vat_code,description,rate\r\nZ,Zero,0\r\n{row}\r\n"}, rows={"vat_codes": 2})
+    text = f"vat_code,description,treatment,rate\r\nZ,Zero,rated,0\r\n{row}\r\n"
+    batch = memory_batch({"vat_codes": text}, rows={"vat_codes": 2})
     assert rejected(batch).startswith("vat_codes.csv is not valid UTF-8 CSV")
 
 
@@ -188,7 +206,7 @@ def test_a_folder_batch_reads_files_from_disk(tmp_path: Path) -> None:
     result = validate_batch(folder)
     assert result.rejections == []
     assert result.manifest == manifest
-    assert result.manifest.batch_id == compute_batch_id("pms-a", "UK", manifest.period, manifest.files)
+    assert result.manifest.batch_id == compute_batch_id("pms-a", "UK", 1, manifest.period, manifest.files)
 
     (tmp_path / "debtors.csv").unlink()
     assert rejected(folder) == "debtors.csv is listed in the manifest but missing"

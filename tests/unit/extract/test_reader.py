@@ -10,11 +10,11 @@ import pytest
 from cynare.extract.reader import HeaderError, Rejection, sha256_of
 from tests.unit.extract.csvbatch import assert_conserved, csv_text, dataset_csv, good, only_rejection, parse, parse_rows
 
-VAT_HEADER = "vat_code,description,rate"
+VAT_HEADER = "vat_code,description,treatment,rate"
 
 
 def test_rows_are_numbered_as_a_spreadsheet_shows_them() -> None:
-    parsed = parse("vat_codes", f"{VAT_HEADER}\r\nS,Standard,20\r\nZ,Zero,0\r\nE,Exempt,0\r\n")
+    parsed = parse("vat_codes", f"{VAT_HEADER}\r\nS,Standard,rated,20\r\nZ,Zero,rated,0\r\nE,Exempt,exempt,\r\n")
     assert [line for line, _ in parsed.accepted] == [2, 3, 4]
     assert parsed.rows_read == 3
 
@@ -33,17 +33,17 @@ def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out() -> No
 
 
 def test_header_names_are_trimmed() -> None:
-    parsed = parse("vat_codes", " vat_code , description ,rate \r\nS,Standard,20\r\n")
+    parsed = parse("vat_codes", " vat_code , description , treatment,rate \r\nS,Standard,rated,20\r\n")
     assert parsed.rejected == []
 
 
 def test_unix_line_endings_are_read_too() -> None:
-    parsed = parse("vat_codes", f"{VAT_HEADER}\nS,Standard,20\nZ,Zero,0\n")
+    parsed = parse("vat_codes", f"{VAT_HEADER}\nS,Standard,rated,20\nZ,Zero,rated,0\n")
     assert [line for line, _ in parsed.accepted] == [2, 3]
 
 
 def test_a_utf8_byte_order_mark_is_tolerated() -> None:
-    data = "\ufeff".encode() + f"{VAT_HEADER}\r\nS,Standard,20\r\n".encode()
+    data = "\ufeff".encode() + f"{VAT_HEADER}\r\nS,Standard,rated,20\r\n".encode()
     parsed = parse("vat_codes", data)
     assert parsed.rejected == []
     assert parsed.accepted[0][1].vat_code == "S"  # type: ignore[attr-defined]
@@ -57,7 +57,7 @@ def test_non_ascii_text_is_read_as_utf8() -> None:
 
 def test_quoted_cells_keep_commas_quotes_and_newlines() -> None:
     description = 'Advice on "the lease", part 1,\r\nincluding completion'
-    text = csv_text([["vat_code", "description", "rate"], ["S", description, "20"], ["Z", "Zero", "0"]])
+    text = csv_text([VAT_HEADER.split(","), ["S", description, "rated", "20"], ["Z", "Zero", "rated", "0"]])
     assert '"Advice on ""the lease"", part 1,\r\n' in text
     parsed = parse("vat_codes", text)
     assert parsed.rejected == []
@@ -73,26 +73,26 @@ def test_an_empty_quoted_cell_is_no_value() -> None:
 
 
 def test_surrounding_spaces_are_trimmed_from_cells() -> None:
-    parsed = parse("vat_codes", f"{VAT_HEADER}\r\n  S ,  Standard rate  , 20 \r\n")
+    parsed = parse("vat_codes", f"{VAT_HEADER}\r\n  S ,  Standard rate  , rated , 20 \r\n")
     row = parsed.accepted[0][1]
     assert (row.vat_code, row.description, str(row.rate)) == ("S", "Standard rate", "20")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
     ("line", "fields"),
-    [("S,Standard", 2), ("S,Standard,20,extra", 4), ("S", 1), ('S,"Standard, reduced",20,', 4)],
+    [("S,Standard,rated", 3), ("S,Standard,rated,20,extra", 5), ("S", 1), ('S,"Standard, reduced",rated,20,', 5)],
 )
 def test_a_row_with_the_wrong_number_of_fields_is_rejected(line: str, fields: int) -> None:
-    parsed = parse("vat_codes", f"{VAT_HEADER}\r\nA,Good,20\r\n{line}\r\nB,Good,5\r\n")
+    parsed = parse("vat_codes", f"{VAT_HEADER}\r\nA,Good,rated,20\r\n{line}\r\nB,Good,rated,5\r\n")
     rejection = only_rejection(parsed)
-    assert rejection == Rejection("vat_codes.csv", 3, "*", f"row has {fields} fields, the header has 3")
+    assert rejection == Rejection("vat_codes.csv", 3, "*", f"row has {fields} fields, the header has 4")
     assert [line for line, _ in parsed.accepted] == [2, 4]
     assert_conserved(parsed)
 
 
 def test_a_blank_line_is_a_row_with_no_fields() -> None:
-    parsed = parse("vat_codes", f"{VAT_HEADER}\r\nS,Standard,20\r\n\r\nZ,Zero,0\r\n")
-    assert only_rejection(parsed) == Rejection("vat_codes.csv", 3, "*", "row has 0 fields, the header has 3")
+    parsed = parse("vat_codes", f"{VAT_HEADER}\r\nS,Standard,rated,20\r\n\r\nZ,Zero,rated,0\r\n")
+    assert only_rejection(parsed) == Rejection("vat_codes.csv", 3, "*", "row has 0 fields, the header has 4")
     assert [line for line, _ in parsed.accepted] == [2, 4]
     assert_conserved(parsed)
 
@@ -131,17 +131,18 @@ def test_every_row_read_ends_accepted_or_rejected_once() -> None:
 @pytest.mark.parametrize(
     ("header", "problem"),
     [
-        ("vat_code,rate", "missing column(s) description"),
-        ("rate", "missing column(s) description, vat_code"),
-        ("vat_code,description,rate,colour", "unknown column(s) colour"),
-        ("vat_code,description,rate,Rate", "unknown column(s) Rate"),
-        ("vat_code,description,rate,rate", "repeated column(s) rate"),
-        ("vat_code,descr,rate", "missing column(s) description; unknown column(s) descr"),
+        ("vat_code,treatment,rate", "missing column(s) description"),
+        ("rate", "missing column(s) description, treatment, vat_code"),
+        ("vat_code,description,treatment,rate,colour", "unknown column(s) colour"),
+        ("vat_code,description,treatment,rate,Rate", "unknown column(s) Rate"),
+        ("vat_code,description,treatment,rate,rate", "repeated column(s) rate"),
+        ("vat_code,descr,treatment,rate", "missing column(s) description; unknown column(s) descr"),
+        ("vat_code,description,rate", "missing column(s) treatment"),
     ],
 )
 def test_a_bad_header_is_refused_naming_the_file(header: str, problem: str) -> None:
     with pytest.raises(HeaderError) as raised:
-        parse("vat_codes", f"{header}\r\nS,Standard,20\r\n")
+        parse("vat_codes", f"{header}\r\nS,Standard,rated,20\r\n")
     assert str(raised.value) == f"vat_codes.csv header: {problem}"
 
 
@@ -152,12 +153,13 @@ def test_an_optional_column_may_be_absent_but_not_repeated() -> None:
 
 def test_an_empty_file_is_refused_with_the_header_it_needs() -> None:
     with pytest.raises(
-        HeaderError, match=r"vat_codes\.csv is empty: it needs a header row \(vat_code, description, rate\)"
+        HeaderError,
+        match=r"vat_codes\.csv is empty: it needs a header row \(vat_code, description, treatment, rate, bad_debt_relief\)",
     ):
         parse("vat_codes", b"")
 
 
 def test_a_file_that_is_not_utf8_raises() -> None:
-    data = f"{VAT_HEADER}\r\nS,Standard,20\r\n".encode() + "Z,Taux zéro,0\r\n".encode("cp1252")
+    data = f"{VAT_HEADER}\r\nS,Standard,rated,20\r\n".encode() + "Z,Taux zéro,rated,0\r\n".encode("cp1252")
     with pytest.raises(UnicodeDecodeError):
         parse("vat_codes", data)

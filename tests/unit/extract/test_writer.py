@@ -13,7 +13,7 @@ import pytest
 from cynare.extract.batch import FolderBatch, validate_batch
 from cynare.extract.datasets import DATASETS
 from cynare.extract.manifest import MANIFEST_NAME, FileEntry, Manifest, Period
-from cynare.extract.rows import Bill, Client
+from cynare.extract.rows import Bill, BillLine, Client
 from cynare.extract.writer import DatasetWriter, commit_manifest, format_cell
 from tests.unit.extract.csvbatch import GOOD
 
@@ -32,7 +32,13 @@ def typed_rows() -> dict[str, list[dict[str, Any]]]:
                 "default_currency": "GBP",
                 "status": "active",
             },
-            {"client_id": "C002", "name": "Tanaka KK", "default_currency": "JPY", "status": "archived"},
+            {
+                "client_id": "C002",
+                "name": "Tanaka KK",
+                "default_currency": "JPY",
+                "status": "archived",
+                "archived_on": date(2026, 10, 31),
+            },
         ],
         "bills": [
             {
@@ -53,6 +59,8 @@ def typed_rows() -> dict[str, list[dict[str, Any]]]:
                 "description": "Fees",
                 "nominal_code": "4000",
                 "vat_code": "S",
+                "quantity": Decimal("2.5"),
+                "unit_price": Decimal("4000.0000"),
                 "net": Decimal("10000"),
                 "vat": Decimal("1E+3"),
             }
@@ -72,6 +80,7 @@ def write(folder: Path, rows: dict[str, list[dict[str, Any]]], **manifest: Any) 
         "firm": "smith-llp",
         "source_system": "pms-a",
         "entity": "UK",
+        "sequence": 1,
         "pms_product": "Test PMS 7.2",
         "extracted_at": datetime(2026, 11, 26, 1, 30, tzinfo=UTC),
         "period": PERIOD,
@@ -92,6 +101,12 @@ def test_what_is_written_validates_with_no_rejection(tmp_path: Path) -> None:
     bill = result.files["bills"].accepted[0][1]
     assert isinstance(bill, Bill)
     assert (bill.date, bill.exchange_rate, bill.total) == (date(2026, 11, 2), Decimal("187.1234"), Decimal(11000))
+    archived = result.files["clients"].accepted[1][1]
+    assert isinstance(archived, Client)
+    assert (archived.status, archived.archived_on) == ("archived", date(2026, 10, 31))
+    line = result.files["bill_lines"].accepted[0][1]
+    assert isinstance(line, BillLine)
+    assert (line.quantity, line.unit_price, line.net) == (Decimal("2.5"), Decimal(4000), Decimal(10000))
 
 
 def test_every_dataset_round_trips(tmp_path: Path) -> None:
@@ -112,7 +127,7 @@ def test_the_same_content_gives_the_same_batch_id(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["amount", "row", "entity", "source", "period"],
+    ["amount", "row", "entity", "source", "period", "sequence"],
 )
 def test_different_content_gives_a_different_batch_id(tmp_path: Path, change: str) -> None:
     first = write(tmp_path / "first", typed_rows())
@@ -126,9 +141,24 @@ def test_different_content_gives_a_different_batch_id(tmp_path: Path, change: st
         manifest["entity"] = "IE"
     elif change == "source":
         manifest["source_system"] = "pms-b"
+    elif change == "sequence":
+        manifest["sequence"] = 2
     else:
         manifest["period"] = Period(start=date(2026, 11, 1), end=date(2026, 11, 26))
     assert write(tmp_path / "second", rows, **manifest).batch_id != first.batch_id
+
+
+def test_content_sent_again_after_a_change_is_a_new_batch(tmp_path: Path) -> None:
+    """A, then B, then A again: the third batch puts back what the second changed, so it must be imported."""
+    changed = typed_rows()
+    changed["bills"][0]["total"] = Decimal("11001")
+    a = write(tmp_path / "a", typed_rows(), sequence=1)
+    b = write(tmp_path / "b", changed, sequence=2)
+    a_again = write(tmp_path / "a-again", typed_rows(), sequence=3)
+    assert a_again.files == a.files  # the same content...
+    assert len({a.batch_id, b.batch_id, a_again.batch_id}) == 3  # ...is a new batch
+    assert [m.sequence for m in (a, b, a_again)] == [1, 2, 3]
+    assert validate_batch(FolderBatch(tmp_path / "a-again")).manifest == a_again
 
 
 def test_the_file_entry_matches_the_file_written(tmp_path: Path) -> None:
@@ -139,7 +169,7 @@ def test_the_file_entry_matches_the_file_written(tmp_path: Path) -> None:
     data = (tmp_path / "clients.csv").read_bytes()
     assert entry == FileEntry(dataset="clients", file="clients.csv", rows=2, sha256=hashlib.sha256(data).hexdigest())
     assert data.startswith(b"client_id,name,email,address_line1,")
-    assert data.endswith(b"archived\r\n")
+    assert data.endswith(b"archived,2026-10-31\r\n")
     assert b'"Smith, Jones & ""Partners"""' in data
     assert b'"Suite 4,\nFloor 2"' in data
 
@@ -162,6 +192,7 @@ def test_the_manifest_is_written_last_and_whole(tmp_path: Path) -> None:
         firm="smith-llp",
         source_system="pms-a",
         entity="UK",
+        sequence=1,
         pms_product="Test PMS",
         extracted_at=datetime(2026, 11, 26, tzinfo=UTC),
         period=PERIOD,
@@ -209,7 +240,8 @@ def test_a_mistyped_column_is_refused_not_dropped(tmp_path: Path) -> None:
 
 
 def test_rows_written_many_at_a_time_give_the_same_bytes_and_hash(tmp_path: Path) -> None:
-    rows = [[f"B{n}", str(n % 4 + 1), 'Advice, "urgent"\nsecond line', "4000", "S", "100.00", "20.00", "LON", "", ""]
+    rows = [[f"B{n}", str(n % 4 + 1), 'Advice, "urgent"\nsecond line', "4000", "S", "2", "50.00", "100.00", "20.00",
+             "LON", "", ""]
             for n in range(5000)]  # fmt: skip
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
