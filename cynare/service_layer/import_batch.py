@@ -84,7 +84,25 @@ def import_batch(
             validated = validate_batch(batch, manifest)
         except BatchRejected as exc:
             return _reject(work, manifest, exc.reason, now)
+        mismatch = _organisation_mismatch(validated, work)
+        if mismatch:
+            return _reject(work, manifest, mismatch, now)
         return _warehouse(validated, work, now)
+
+
+def _organisation_mismatch(validated: ValidatedBatch, work: EntityWork) -> str:
+    """What the PMS says of the organisation is only a check against the cloud's own settings."""
+    parsed = validated.files.get("organisation")
+    if parsed is None or work.settings is None:
+        return ""
+    for _, row in parsed.accepted:
+        said = getattr(row, "base_currency")  # noqa: B009
+        if getattr(row, "entity") == work.entity and said != work.settings.base_currency:  # noqa: B009
+            return (
+                f"the PMS says {work.entity}'s organisation has base currency {said}, but CYNARE_ENTITIES says "
+                f"{work.settings.base_currency}: correct whichever is wrong, then upload the batch again"
+            )
+    return ""
 
 
 def _reject(work: EntityWork, manifest: Manifest, reason: str, now: Clock) -> ImportOutcome:

@@ -1,8 +1,8 @@
+"""Rows become typed documents once: parts fold into their parent, ids become firm-level ids, Money keeps its currency."""
+
 from __future__ import annotations
 
 from decimal import Decimal
-
-"""Rows become typed documents once: parts fold into their parent, ids become firm-level ids, Money keeps its currency."""
 
 from cynare.domain import documents as doc
 from cynare.domain.documents import DocKey

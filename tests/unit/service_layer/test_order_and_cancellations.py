@@ -124,3 +124,15 @@ def test_the_debtors_snapshot_is_kept_per_as_at_date(load: Importer, uow: FakeUn
     with uow.for_entity("UK") as work:
         assert list(work.reference.snapshot("debtors", date(2026, 11, 25))) == ["C001|GBP"]
         assert list(work.reference.snapshot("debtors", date(2026, 11, 26))) == ["C002|GBP"]
+
+
+def test_an_organisation_the_pms_describes_otherwise_than_the_settings_refuses_the_batch(
+    load: Importer, uow: FakeUnitOfWork
+) -> None:
+    wrong = {"organisation": [{"entity": "UK", "organisation_name": "Sample UK", "base_currency": "EUR"}]}
+    outcome = load(merge(sample_rows(), wrong))
+    assert outcome.status == "rejected"
+    assert "base currency EUR, but CYNARE_ENTITIES says GBP" in outcome.reason
+    assert uow.documents("UK") == {}
+    right = {"organisation": [{"entity": "UK", "organisation_name": "Sample UK", "base_currency": "GBP"}]}
+    assert load(merge(sample_rows(), right), sequence=2).status == "imported"
