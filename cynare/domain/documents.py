@@ -8,9 +8,9 @@ version is a hash of that content: the same content arriving again changes nothi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-import datetime as dt
 from decimal import Decimal
 
 from cynare.domain.money import Money
