@@ -1,7 +1,9 @@
 """`cynare-agent check`: is the configuration usable, can the agent reach the PMS and storage?
 
 Findings are plain sentences a firm's IT admin can act on: a problem stops the agent, a warning
-is something to fix when convenient (a secret written in the configuration file).
+is something to fix when convenient (a secret written in the configuration file, a code the
+mappings lack). `check` changes nothing: it reads a few rows of every dataset of every entity
+(check_rows.py) and proves each storage credential with a probe blob (check_storage.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from cynare.agent.config import AgentConfig, SqlSource
-from cynare.agent.errors import AgentError, CannotRead
+from cynare.agent.errors import AgentError
 
 Level = Literal["ok", "warning", "problem"]
 _PASSWORD_IN_URL = re.compile(r"://[^/:@\s]+:[^@\s]+@")
@@ -65,44 +67,51 @@ def missing_environment(config: AgentConfig) -> list[Finding]:
 
 
 def check_source(config: AgentConfig) -> list[Finding]:
+    """Connect, then read every dataset of every entity (a few rows each) and hold them to the rules."""
     from cynare.agent.bootstrap import build_source
-    from cynare.agent.columns import RowShape
-    from cynare.extract.datasets import DATASETS
+    from cynare.agent.check_rows import SAMPLE_ROWS, check_rows
 
     try:
         source = build_source(config)
         problems = source.check()
-        if problems:
-            return [Finding("problem", problem) for problem in problems]
-        entity = config.agent.entities[0]
-        with source.session(entity) as session:
-            for name in source.datasets():
-                stream = session.read(name, None, datetime.now(UTC).date())
-                if stream is not None:
-                    RowShape(DATASETS[name], stream.names, stream.origin)
     except AgentError as exc:
         return [Finding("problem", str(exc))]
-    return [Finding("ok", f"PMS source reachable; every dataset's columns are right (checked for entity {entity})")]
-
-
-def check_storage(config: AgentConfig) -> list[Finding]:
-    from cynare.agent.bootstrap import inbound, writeback_inbox
-
-    findings = []
+    findings = [Finding("problem", problem) for problem in problems] + stray_query_files(config)
+    if problems:
+        return findings
+    entities = config.agent.entities
     try:
-        store = inbound(config)
-        try:
-            store.sha256_of("_acks/.cynare-agent-check")
-            findings.append(Finding("ok", f"storage container {store.name} reachable"))
-        except CannotRead:
-            findings.append(Finding("ok", f"storage container {store.name} reachable (create-only, as expected)"))
-        if config.writeback.mode != "off":
-            box = writeback_inbox(config)
-            waiting = sum(len(list(box.list(f"{entity}/"))) for entity in config.agent.entities)
-            findings.append(Finding("ok", f"storage container {box.name} reachable: {waiting} write-back(s) waiting"))
-    except AgentError as exc:
-        findings.append(Finding("problem", str(exc)))
+        findings += check_rows(source, entities, datetime.now(UTC).date())
+    finally:
+        dispose = getattr(source, "dispose", None)
+        if dispose is not None:
+            dispose()
+    if not any(finding.level == "problem" for finding in findings):
+        findings.insert(
+            0,
+            Finding(
+                "ok",
+                f"PMS source reachable; every dataset's columns are right and their first {SAMPLE_ROWS} rows follow "
+                f"the rules (entities {', '.join(entities)})",
+            ),
+        )
     return findings
+
+
+def stray_query_files(config: AgentConfig) -> list[Finding]:
+    """A query file not named after a dataset is never read: most likely a typo in its name."""
+    from cynare.extract.datasets import DATASETS
+
+    source = config.source
+    if not isinstance(source, SqlSource) or not config.resolve(source.queries).is_dir():
+        return []
+    queries = config.resolve(source.queries)
+    listing = ", ".join(DATASETS)
+    return [
+        Finding("warning", f"query file {path} is not named after a dataset, so it is never read (datasets: {listing})")
+        for path in sorted(queries.glob("*.sql"))
+        if path.stem not in DATASETS
+    ]
 
 
 def check_writeback(config: AgentConfig) -> list[Finding]:
@@ -121,6 +130,8 @@ def check_writeback(config: AgentConfig) -> list[Finding]:
 
 
 def run_checks(config: AgentConfig, *, storage: bool = True) -> list[Finding]:
+    from cynare.agent.check_storage import check_storage
+
     findings = plain_secret_warnings(config) + missing_environment(config)
     if any(finding.level == "problem" for finding in findings):
         return findings

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cynare.agent.config import AgentConfig, load_config
-from cynare.agent.errors import AgentError
+from cynare.agent.errors import AgentError, StepFailures
 from cynare.agent.logs import start_log
+from cynare.agent.redact import redact
 from cynare.agent.state import AgentState
 
 app = typer.Typer(help="Cynare Link agent: extract the PMS, upload to Cynare Link, apply what comes back.")
@@ -37,6 +42,36 @@ FullOption = Annotated[bool, typer.Option("--full", help="Ignore watermarks: ext
 AsAtOption = Annotated[
     str | None, typer.Option("--as-at", help="Extract date YYYY-MM-DD (default: today, UTC).", show_default=False)
 ]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show what would be sent: nothing is uploaded, nothing recorded, watermarks stay."),
+]
+
+
+def agent_version() -> str:
+    try:
+        return metadata.version("cynare-link")  # the distribution's name (pyproject.toml)
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        import cynare
+
+        return str(getattr(cynare, "__version__", "unknown"))
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from cynare.extract.datasets import FORMAT_VERSION
+
+        console.print(f"cynare-agent {agent_version()} (writes extract format version {FORMAT_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_show_version, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Cynare Link agent: extract the PMS, upload to Cynare Link, apply what comes back."""
 
 
 def _as_at(value: str | None) -> date:
@@ -48,73 +83,166 @@ def _as_at(value: str | None) -> date:
         raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
+@dataclass(frozen=True, slots=True)
+class Session:
+    config: AgentConfig
+    state: AgentState
+    log_file: Path
+    scratch: Path | None = None  # a dry run's folder: batches and the throwaway state go there
+
+    @property
+    def dry_run(self) -> bool:
+        return self.scratch is not None
+
+
 @contextmanager
-def _session(config_path: Path, command: str) -> Iterator[tuple[AgentConfig, AgentState]]:
-    """Load the configuration, open the log and the state, and record the run with its outcome."""
-    try:
-        config = load_config(config_path)
-    except AgentError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    log_file = start_log(config.work_folder / "logs", command)
-    from cynare.agent.bootstrap import open_state
+def _session(config_path: Path, command: str, *, dry_run: bool = False) -> Iterator[Session]:
+    """Load the configuration, open the log and the state, and record the run with its outcome.
+
+    Whatever stops a run is recorded as failed and shown in one line with the log's path; an
+    unexpected error's traceback goes to the log only. A dry run works on a throwaway copy of
+    the state in a scratch folder, records nothing and takes no lock.
+    """
+    config = _load_or_exit(config_path)
+    from cynare.agent.bootstrap import open_state, scratch_state
     from cynare.agent.run_lock import run_lock
 
-    state = open_state(config)
-    run_id = state.start_run(command)
-    try:
-        with run_lock(config.work_folder):
-            yield config, state
-    except AgentError as exc:
-        log.error("%s failed: %s", command, exc)
-        state.finish_run(run_id, "failed", str(exc))
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
-        errors.print(f"log: {log_file}", highlight=False)
-        raise typer.Exit(1) from None
-    except typer.Exit as done:
-        state.finish_run(run_id, "failed" if done.exit_code else "ok")
-        raise
-    else:
-        state.finish_run(run_id, "ok")
-        log.info("%s finished", command)
-    finally:
-        state.close()
+    with ExitStack() as stack:
+        scratch: Path | None = None
+        try:
+            log_file = start_log(config.work_folder / "logs", f"{command} --dry-run" if dry_run else command)
+            if dry_run:
+                scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cynare-agent-dry-run-")))
+                state = scratch_state(config, scratch)
+            else:
+                state = open_state(config)
+        except (OSError, sqlite3.Error) as exc:  # before the state is open there is nowhere to record the run
+            errors.print(
+                f"[red]error:[/red] cannot use the work folder {config.work_folder} ({exc}): check agent.work_folder "
+                "and that the account running the agent may write there",
+                highlight=False,
+            )
+            raise typer.Exit(1) from None
+        stack.callback(state.close)  # before the scratch folder goes: Windows will not delete an open file
+        run_id = None if dry_run else state.start_run(command)
+
+        def finish(outcome: str, message: str = "") -> None:
+            if run_id is not None:
+                state.finish_run(run_id, outcome, message)
+
+        try:
+            with nullcontext() if dry_run else run_lock(config.work_folder):
+                yield Session(config, state, log_file, scratch)
+        except StepFailures as exc:
+            log.error("%s finished with failures: %s", command, exc)
+            finish("failed", str(exc))
+            errors.print(
+                f"[red]error:[/red] {len(exc.failures)} failure(s), each on its own line above; the other entities "
+                f"and steps went on. log: {log_file}",
+                highlight=False,
+            )
+            raise typer.Exit(1) from None
+        except AgentError as exc:
+            log.error("%s failed: %s", command, exc)
+            finish("failed", str(exc))
+            errors.print(f"[red]error:[/red] {exc}", highlight=False)
+            errors.print(f"log: {log_file}", highlight=False)
+            raise typer.Exit(1) from None
+        except typer.Exit as done:
+            finish("failed" if done.exit_code else "ok")
+            raise
+        except Exception as exc:
+            message = _unexpected(exc)
+            log.error("%s: %s", message, redact("".join(traceback.format_exception(exc))))
+            finish("failed", message)
+            errors.print(f"[red]error:[/red] {message}; the log has the details: {log_file}", highlight=False)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            finish("failed", "interrupted")
+            raise
+        else:
+            finish("ok")
+            log.info("%s finished", command)
 
 
-def _extract(config: AgentConfig, state: AgentState, *, full: bool, as_at: date) -> None:
+def _unexpected(exc: BaseException) -> str:
+    """One line for the console and the run history: never a traceback, never a secret."""
+    text = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+    return redact(f"the agent stopped on an unexpected error ({detail})")
+
+
+def _extract(session: Session, *, full: bool, as_at: date) -> list[str]:
+    """Extract each entity on its own: one entity's failure is reported and the others go on."""
     from cynare.agent.bootstrap import build_extractor
+    from cynare.agent.dry_run import describe
+    from cynare.agent.extract import EntityOutcome
     from cynare.agent.progress import RowProgress
 
+    config = session.config
+    batches = session.scratch / "batches" if session.scratch is not None else None
+    results: list[EntityOutcome | tuple[str, AgentError]] = []
     with RowProgress(console) as progress:
-        outcomes = build_extractor(config, state, progress).run(config.agent.entities, as_at=as_at, full=full)
-    for outcome in outcomes:
-        batch = outcome.batch_id or "-"
-        console.print(f"extract {outcome.entity}: {outcome.note} {batch} ({outcome.rows:,} rows)", highlight=False)
+        extractor = build_extractor(config, session.state, progress, batches=batches)
+        for entity in config.agent.entities:
+            try:
+                results.append(extractor.extract_entity(entity, as_at=as_at, full=full))
+            except AgentError as exc:
+                log.error("extract %s failed: %s", entity, exc)
+                results.append((entity, exc))
+    failures = []
+    for result in results:
+        if isinstance(result, tuple):
+            entity, error = result
+            errors.print(f"extract {entity}: failed: {error}", highlight=False)
+            failures.append(f"extract {entity}: {error}")
+        elif batches is not None:
+            for line in describe(result, batches, config.work_folder / "batches"):
+                console.print(line, highlight=False)
+        else:
+            batch = result.batch_id or "-"
+            console.print(f"extract {result.entity}: {result.note} {batch} ({result.rows:,} rows)", highlight=False)
+    if batches is not None:
+        console.print("dry run: nothing was uploaded and nothing recorded; watermarks did not move", highlight=False)
+    return failures
 
 
-def _upload(config: AgentConfig, state: AgentState) -> None:
+def _upload(session: Session) -> list[str]:
     from cynare.agent.bootstrap import build_uploader
     from cynare.agent.progress import RowProgress
 
-    with RowProgress(console) as progress:
-        outcomes = build_uploader(config, state, progress).upload_waiting()
-    if not outcomes:
-        console.print("upload: no batches waiting")
-    for outcome in outcomes:
+    if session.scratch is not None:
+        scratch = session.scratch
+        earlier = [b for b in session.state.batches(waiting_only=True) if not b.folder.is_relative_to(scratch)]
         console.print(
-            f"upload {outcome.entity}/{outcome.batch_id}: {outcome.note} "
-            f"({outcome.uploaded} sent, {outcome.skipped} already there)",
+            f"upload: skipped (dry run); besides the batches above, {len(earlier)} batch(es) from earlier runs "
+            "wait to upload",
             highlight=False,
         )
+        return []
+    with RowProgress(console) as progress:
+        outcomes, failures = build_uploader(session.config, session.state, progress).upload_each()
+    if not outcomes and not failures:
+        console.print("upload: no batches waiting")
+    for outcome in outcomes:
+        counts = "" if outcome.held else f" ({outcome.uploaded} sent, {outcome.skipped} already there)"
+        console.print(f"upload {outcome.entity}/{outcome.batch_id}: {outcome.note}{counts}", highlight=False)
+    for failure in failures:
+        errors.print(f"upload {failure.entity}/{failure.batch_id}: failed: {failure.error}", highlight=False)
+    return [f"upload {failure.entity}/{failure.batch_id}: {failure.error}" for failure in failures]
 
 
-def _writeback(config: AgentConfig, state: AgentState) -> bool:
+def _writeback(session: Session) -> list[str]:
+    config = session.config
+    if session.dry_run:
+        console.print("writeback: skipped (dry run)")
+        return []
     if config.writeback.mode == "off":
         console.print("writeback: off in the configuration")
-        return True
+        return []
     from cynare.agent.bootstrap import build_writeback
 
-    outcomes, problems = build_writeback(config, state).run(config.agent.entities)
+    outcomes, problems = build_writeback(config, session.state).run(config.agent.entities)
     if not outcomes and not problems:
         console.print("writeback: nothing waiting")
     for outcome in outcomes:
@@ -124,7 +252,22 @@ def _writeback(config: AgentConfig, state: AgentState) -> bool:
         )
     for problem in problems:
         errors.print(f"[red]error:[/red] {problem}", highlight=False)
-    return not problems
+    return [f"writeback: {problem}" for problem in problems]
+
+
+def _step(name: str, action: Callable[[], list[str]]) -> list[str]:
+    """A step of `run` that stops whole (storage unreachable, a wrong setting) lets the next steps go."""
+    try:
+        return action()
+    except AgentError as exc:
+        log.error("%s failed: %s", name, exc)
+        errors.print(f"{name}: failed: {exc}", highlight=False)
+        return [f"{name}: {exc}"]
+
+
+def _stop_on(failures: list[str]) -> None:
+    if failures:
+        raise StepFailures(failures)
 
 
 @app.command()
@@ -151,7 +294,14 @@ def check(config: ConfigOption = Path("cynare-agent.toml")) -> None:
     except AgentError as exc:
         errors.print(f"[red]problem:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
-    findings = run_checks(loaded)
+    try:
+        findings = run_checks(loaded)
+    except Exception as exc:  # a bug, or something no check foresaw: one line here, the traceback in the log
+        message = _unexpected(exc)
+        log_file = start_log(loaded.work_folder / "logs", "check")
+        log.error("%s: %s", message, redact("".join(traceback.format_exception(exc))))
+        errors.print(f"[red]problem:[/red] {message}; the log has the details: {log_file}", highlight=False)
+        raise typer.Exit(1) from None
     colours = {"ok": "green", "warning": "yellow", "problem": "red"}
     for finding in findings:
         console.print(f"[{colours[finding.level]}]{finding.level}:[/] {finding.message}", highlight=False)
@@ -161,36 +311,45 @@ def check(config: ConfigOption = Path("cynare-agent.toml")) -> None:
 
 @app.command()
 def extract(
-    config: ConfigOption = Path("cynare-agent.toml"), full: FullOption = False, as_at: AsAtOption = None
+    config: ConfigOption = Path("cynare-agent.toml"),
+    full: FullOption = False,
+    as_at: AsAtOption = None,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Read the PMS into one batch per entity on local disk."""
-    with _session(config, "extract") as (loaded, state):
-        _extract(loaded, state, full=full, as_at=_as_at(as_at))
+    day = _as_at(as_at)  # a wrong date is a usage error (exit 2), not a failed run
+    with _session(config, "extract", dry_run=dry_run) as session:
+        _stop_on(_extract(session, full=full, as_at=day))
 
 
 @app.command()
 def upload(config: ConfigOption = Path("cynare-agent.toml")) -> None:
     """Upload committed batches (data files first, the manifest last)."""
-    with _session(config, "upload") as (loaded, state):
-        _upload(loaded, state)
+    with _session(config, "upload") as session:
+        _stop_on(_upload(session))
 
 
 @app.command()
 def writeback(config: ConfigOption = Path("cynare-agent.toml")) -> None:
     """Apply what the cloud wrote back for the PMS, and acknowledge it."""
-    with _session(config, "writeback") as (loaded, state):
-        if not _writeback(loaded, state):
-            raise typer.Exit(1)
+    with _session(config, "writeback") as session:
+        _stop_on(_writeback(session))
 
 
 @app.command()
-def run(config: ConfigOption = Path("cynare-agent.toml"), full: FullOption = False, as_at: AsAtOption = None) -> None:
-    """Extract, upload and apply write-backs: the nightly task."""
-    with _session(config, "run") as (loaded, state):
-        _extract(loaded, state, full=full, as_at=_as_at(as_at))
-        _upload(loaded, state)
-        if not _writeback(loaded, state):
-            raise typer.Exit(1)
+def run(
+    config: ConfigOption = Path("cynare-agent.toml"),
+    full: FullOption = False,
+    as_at: AsAtOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Extract, upload and apply write-backs: the nightly task. One entity's failure does not stop the others."""
+    day = _as_at(as_at)
+    with _session(config, "run", dry_run=dry_run) as session:
+        failures = _step("extract", lambda: _extract(session, full=full, as_at=day))
+        failures += _step("upload", lambda: _upload(session))
+        failures += _step("writeback", lambda: _writeback(session))
+        _stop_on(failures)
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """Light, fast checks of what a source returns: the columns are the dataset's, each value parses.
 
 The cloud validates every rule; the agent only makes sure that what it writes is readable, and
-says exactly where it is not: the query or export file, the row and the column.
+says exactly where it is not: the entity, dataset and query or export file (the source's origin),
+the row as the dataset's CSV file numbers it (the header is row 1), the row's key and the column.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -101,6 +102,12 @@ def _converter(annotation: Any) -> Convert:
     return _text
 
 
+def row_place(dataset: Dataset, row_number: int, key: Iterable[tuple[str, str]]) -> str:
+    """Where a row is, in the words of the import's own messages: `bills.csv row 2 (bill_id B1)`."""
+    shown = ", ".join(f"{column} {value}" for column, value in key if value)
+    return f"{dataset.filename} row {row_number}" + (f" ({shown})" if shown else "")
+
+
 class RowShape:
     """How one source's rows become the dataset's cells: which value goes where, and how it is checked."""
 
@@ -127,7 +134,16 @@ class RowShape:
         ]
         self._required = [number for number, (_, _, required) in enumerate(self._plan) if required]
         self.watermark_index = position.get(WATERMARK)
+        self._key_at = [(column, position.get(column)) for column in dataset.key]
         self._convert = _compile(self._plan)
+
+    def place(self, values: Sequence[Any], row_number: int) -> str:
+        """The row's place for a message, with its key where the source gives it (only on the error path)."""
+        key = []
+        for column, index in self._key_at:
+            if index is None or index < len(values):
+                key.append((column, "" if index is None else _text(values[index]).strip()))
+        return row_place(self.dataset, row_number, key)
 
     def cells(self, values: Sequence[Any], row_number: int) -> list[str]:
         try:
@@ -139,7 +155,9 @@ class RowShape:
             for position in self._required:
                 if not cells[position]:
                     column = self.dataset.columns[position]
-                    raise ExtractInputError(f"{self.origin}: row {row_number}, column {column!r}: a value is required")
+                    raise ExtractInputError(
+                        f"{self.origin}: {self.place(values, row_number)}, column {column!r}: a value is required"
+                    )
         return cells
 
     def _explain(self, values: Sequence[Any], row_number: int) -> None:
@@ -149,7 +167,9 @@ class RowShape:
             try:
                 convert(values[index])
             except (ValueError, TypeError, ArithmeticError) as exc:
-                raise ExtractInputError(f"{self.origin}: row {row_number}, column {column!r}: {exc}") from None
+                raise ExtractInputError(
+                    f"{self.origin}: {self.place(values, row_number)}, column {column!r}: {exc}"
+                ) from None
 
 
 def _compile(plan: list[tuple[int | None, Convert, bool]]) -> Callable[[Sequence[Any]], list[str]]:

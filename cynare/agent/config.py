@@ -119,6 +119,13 @@ class AgentConfig(_Section):
             return self.source.url.replace("{config_dir}", str(self.path.parent.resolve()))
         return require_env(self.source.url_env or "", "the PMS database URL")
 
+    def source_url_setting(self) -> str:
+        """The setting that gives the database URL, for messages (never the URL: it may hold a password)."""
+        assert isinstance(self.source, SqlSource)
+        if self.source.url is not None:
+            return "source.url"
+        return f"source.url_env (the environment variable {self.source.url_env})"
+
 
 def require_env(name: str, what: str) -> str:
     value = os.environ.get(name)

@@ -8,7 +8,8 @@ AgentError                  anything the agent reports to a person and stops on
 ├── StorageError            storage refused for good (permission, expiry): retrying will not help
 ├── TransientStorageError   one failed storage call that may pass (retried with backoff)
 ├── BlobExists / CannotRead what a create-only SAS answers: already there / may not read
-└── WritebackError          a write-back document could not be applied (nothing of it applied)
+├── WritebackError          a write-back document could not be applied (nothing of it applied)
+└── StepFailures            some entities or batches failed while the others went on
 
 No message carries a secret: storage errors are described by their kind and status, never by URL.
 """
@@ -50,3 +51,11 @@ class BlobExists(AgentError):
 
 class CannotRead(AgentError):
     """The credential may create blobs but not read their properties (a create-only SAS)."""
+
+
+class StepFailures(AgentError):
+    """Some entities or batches failed and the others went on; each failure was already shown on its own line."""
+
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__("; ".join(failures))
+        self.failures = failures

@@ -3,6 +3,9 @@
 The manifest is the commit: until it is uploaded the cloud does not see the batch, so a broken
 upload leaves nothing half visible. The next run skips the blobs already there with the same
 SHA-256 (blob metadata) and finishes the batch; a batch whose manifest is there uploads nothing.
+
+One entity's failure does not stop the others' uploads; its later batches wait, because an
+entity's batches are imported in the order they were extracted.
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ class UploadOutcome:
     uploaded: int  # blobs sent in this run
     skipped: int  # blobs already there
     note: str
+    held: bool = False  # not tried: an earlier batch of its entity failed
+
+
+@dataclass(frozen=True, slots=True)
+class UploadFailure:
+    entity: str
+    batch_id: str
+    error: AgentError
 
 
 class BatchUploader:
@@ -54,10 +65,39 @@ class BatchUploader:
         self._backoff = backoff
 
     def upload_waiting(self) -> list[UploadOutcome]:
-        return [self.upload(batch) for batch in self._state.batches(waiting_only=True)]
+        """Upload every waiting batch; after trying every entity, raise the first failure if any."""
+        outcomes, failures = self.upload_each()
+        if failures:
+            raise failures[0].error
+        return outcomes
+
+    def upload_each(self) -> tuple[list[UploadOutcome], list[UploadFailure]]:
+        """Every waiting batch, entity by entity: a failed entity's later batches are held, the others go on."""
+        outcomes: list[UploadOutcome] = []
+        failures: list[UploadFailure] = []
+        failed: set[str] = set()
+        for batch in self._state.batches(waiting_only=True):
+            if batch.entity in failed:
+                note = f"not sent: an earlier batch of {batch.entity} failed, and its batches go in order"
+                outcomes.append(UploadOutcome(batch.entity, batch.batch_id, 0, 0, note, held=True))
+                continue
+            try:
+                outcomes.append(self.upload(batch))
+            except AgentError as exc:
+                log.error("upload %s/%s failed: %s", batch.entity, batch.batch_id, exc)
+                failed.add(batch.entity)
+                failures.append(UploadFailure(batch.entity, batch.batch_id, exc))
+        return outcomes, failures
 
     def upload(self, batch: BatchRecord) -> UploadOutcome:
-        manifest_bytes = (batch.folder / MANIFEST_NAME).read_bytes()
+        try:
+            manifest_bytes = (batch.folder / MANIFEST_NAME).read_bytes()
+        except OSError as exc:
+            raise AgentError(
+                f"batch {batch.entity}/{batch.batch_id}: its manifest in {batch.folder} cannot be read "
+                f"({exc.strerror or type(exc).__name__}): the folder was moved or deleted before the batch was "
+                "uploaded; put it back (from a backup) and run upload again"
+            ) from None
         manifest = Manifest.parse(manifest_bytes, str(batch.folder))
         prefix = f"{batch.entity}/{batch.batch_id}/"
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()

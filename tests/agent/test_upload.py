@@ -59,6 +59,11 @@ def _extract_us(workspace: Workspace) -> tuple[AgentState, str]:
     return state, outcome.batch_id
 
 
+def _files(state: AgentState) -> int:
+    """Blobs a waiting batch makes: one per dataset file, and its manifest."""
+    return len(list(state.batches(waiting_only=True)[0].folder.iterdir()))
+
+
 def _blobs(storage_connection: str, container: str) -> list[str]:
     service = BlobServiceClient.from_connection_string(storage_connection)
     return sorted(blob.name for blob in service.get_container_client(container).list_blobs())
@@ -70,8 +75,9 @@ def test_upload_sends_data_first_manifest_last_and_the_cloud_can_read_it(
     state, batch_id = _extract_us(storage_workspace)
     config = storage_workspace.config()
     recorder = FlakyStore(inbound(config), set())
+    files = _files(state)
     outcome = BatchUploader(recorder, state, Backoff(2, 0.0)).upload(state.batches(waiting_only=True)[0])
-    assert outcome.uploaded == 18 and outcome.skipped == 0
+    assert outcome.uploaded == files and outcome.skipped == 0
     assert recorder.sent[-1] == f"US/{batch_id}/manifest.json"
     assert all(name.endswith(".csv") for name in recorder.sent[:-1])
     inbox = BlobInbox(BlobServiceClient.from_connection_string(storage_connection), config.storage.inbound_container)
@@ -105,8 +111,9 @@ def test_a_broken_upload_shows_no_half_batch_and_resumes(storage_workspace: Work
     assert len(state.batches(waiting_only=True)) == 1
 
     working = FlakyStore(inbound(config), set())
+    files = _files(state)
     outcome = BatchUploader(working, state, Backoff(2, 0.0)).upload_waiting()[0]
-    assert (outcome.uploaded, outcome.skipped) == (13, 5)
+    assert (outcome.uploaded, outcome.skipped) == (files - 5, 5)
     assert f"US/{batch_id}/manifest.json" in _blobs(storage_connection, config.storage.inbound_container)
 
 
@@ -114,8 +121,9 @@ def test_a_lost_connection_is_retried_with_backoff(storage_workspace: Workspace)
     state, _ = _extract_us(storage_workspace)
     waits: list[float] = []
     flaky = FlakyStore(inbound(storage_workspace.config()), {3, 4})
+    files = _files(state)
     outcome = BatchUploader(flaky, state, Backoff(3, 0.5, sleep=waits.append)).upload_waiting()[0]
-    assert outcome.note == "uploaded" and outcome.uploaded == 18
+    assert outcome.note == "uploaded" and outcome.uploaded == files
     assert waits == [0.5, 1.0]
 
 

@@ -35,11 +35,15 @@ class ExportSession:
         if spec is None:
             return None
         path = self._folder / spec.file.replace("{entity}", self._entity)
-        origin = f"export file {path}"
+        origin = f"entity {self._entity}, dataset {dataset}, export file {path}"
         if not path.is_file():
-            raise ExtractInputError(f"{origin} is missing (dataset {dataset}); check source.folder and the file name")
+            raise ExtractInputError(
+                f"entity {self._entity}, dataset {dataset}: the export file {path} is missing; check source.folder "
+                f"and source.datasets.{dataset}.file"
+            )
         names, picks = self._plan(dataset, spec, path, origin, as_at)
-        return DatasetStream(origin, names, self._rows(path, picks, origin), first_row_number=2)
+        # The export's rows are the dataset CSV's rows, in order: both number the header row 1.
+        return DatasetStream(origin, names, self._rows(path, picks, names, origin), first_row_number=2)
 
     def _header(self, path: Path) -> list[str]:
         with path.open(encoding=self._settings.encoding, newline="") as stream:
@@ -77,14 +81,16 @@ class ExportSession:
                 )
         return names, picks
 
-    def _rows(self, path: Path, picks: list[tuple[int | None, str, bool]], origin: str) -> Iterator[Sequence[Any]]:
+    def _rows(
+        self, path: Path, picks: list[tuple[int | None, str, bool]], names: list[str], origin: str
+    ) -> Iterator[Sequence[Any]]:
         date_format = self._settings.date_format
         with path.open(encoding=self._settings.encoding, newline="") as stream:
             reader = csv.reader(stream, delimiter=self._settings.delimiter)
             next(reader, None)
             for number, values in enumerate(reader, start=2):
                 row: list[str] = []
-                for index, constant, reformat in picks:
+                for column, (index, constant, reformat) in zip(names, picks, strict=True):
                     if index is None:
                         row.append(constant)
                         continue
@@ -99,7 +105,8 @@ class ExportSession:
                             value = datetime.strptime(value.strip(), date_format).date().isoformat()  # noqa: DTZ007
                         except ValueError:
                             raise ExtractInputError(
-                                f"{origin}: row {number}: {value!r} is not a date in the format {date_format}"
+                                f"{origin}: row {number}, column {column!r}: {value!r} is not a date in the "
+                                f"format {date_format} (source.date_format)"
                             ) from None
                     row.append(value)
                 yield row
