@@ -1,8 +1,11 @@
 """Use case: read the PMS into one committed batch per entity, on local disk, streaming.
 
 Each entity's batch is written in a hidden folder and renamed to its batch id only after its
-manifest is committed, and the watermarks move in the same state transaction that records it.
-A run that stops half way leaves nothing that looks like a batch, and reads the same rows again.
+manifest is committed. The batch's sequence (the entity's last + 1), the watermarks and the
+fingerprints of the documents sent move in the same state transaction that records it. A run that
+stops half way leaves nothing that looks like a batch, and reads and sends the same rows again
+under the same sequence, so a batch it had already renamed is found again by its id. What each
+dataset contributes is `batch_build`'s.
 """
 
 from __future__ import annotations
@@ -16,32 +19,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from cynare.agent.columns import RowShape
+from cynare.agent.batch_build import Built, EntityReader
+from cynare.agent.batch_build import Progress as Progress
+from cynare.agent.batch_build import Silent as Silent
 from cynare.agent.errors import SourceBusy
 from cynare.agent.sources import Source
 from cynare.agent.state import AgentState, BatchRecord
-from cynare.extract.datasets import DATASETS
-from cynare.extract.manifest import FileEntry, Period
-from cynare.extract.writer import DatasetWriter, commit_manifest
+from cynare.extract.manifest import Period
+from cynare.extract.writer import commit_manifest
 
 log = logging.getLogger(__name__)
-_CHUNK = 2_000
-
-
-class Progress(Protocol):
-    def start(self, label: str) -> None: ...
-
-    def advance(self, rows: int) -> None: ...
-
-
-class Silent:
-    def start(self, label: str) -> None:
-        pass
-
-    def advance(self, rows: int) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +46,7 @@ class EntityOutcome:
     batch_id: str | None
     rows: int
     note: str
-
-
-@dataclass(slots=True)
-class _Extracted:
-    entries: list[FileEntry] = field(default_factory=list)
-    watermarks: dict[str, Any] = field(default_factory=dict)
-    snapshots: dict[str, str] = field(default_factory=dict)
-    changed_rows: int = 0
-    first_date: str | None = None
+    sequence: int | None = None
 
 
 @dataclass
@@ -92,9 +73,10 @@ class Extractor:
         for attempt in range(self.busy_retries + 1):
             building = folder / f".building-{uuid.uuid4().hex}"
             building.mkdir()
+            self.state.discard_staged(entity)
             try:
-                extracted = self._read(entity, building, since, as_at)
-                return self._commit(entity, building, extracted, since, as_at, full)
+                built = self._read(entity, building, since, as_at, full)
+                return self._commit(entity, building, built, since, as_at, full)
             except SourceBusy as exc:
                 if attempt == self.busy_retries:
                     raise SourceBusy(
@@ -106,69 +88,37 @@ class Extractor:
                 self.sleep(wait)
             finally:
                 shutil.rmtree(building, ignore_errors=True)
+                self.state.discard_staged(entity)
         raise AssertionError("unreachable")
 
-    def _read(self, entity: str, building: Path, since: dict[str, Any], as_at: date) -> _Extracted:
-        extracted = _Extracted()
+    def _read(self, entity: str, building: Path, since: dict[str, Any], as_at: date, full: bool) -> Built:
+        marks = {name: restore_watermark(value) for name, value in since.items()}
         with self.source.session(entity) as session:
-            for name in self.source.datasets():
-                stream = session.read(name, restore_watermark(since.get(name)), as_at)
-                if stream is None:
-                    continue
-                dataset = DATASETS[name]
-                shape = RowShape(dataset, stream.names, stream.origin)
-                writer = DatasetWriter(building, name)
-                self.progress.start(f"{entity} {name}")
-                watermark_at = shape.watermark_index
-                date_at = dataset.columns.index("date") if "date" in dataset.columns else None
-                high: Any = None
-                low: str | None = None
-                chunk: list[list[str]] = []
-                try:
-                    for number, values in enumerate(stream.rows, start=stream.first_row_number):
-                        cells = shape.cells(values, number)
-                        chunk.append(cells)
-                        if watermark_at is not None:
-                            mark = values[watermark_at]
-                            if mark is not None and (high is None or mark > high):
-                                high = mark
-                        if date_at is not None and (low is None or cells[date_at] < low):
-                            low = cells[date_at]
-                        if len(chunk) >= _CHUNK:
-                            writer.write_rows(chunk)
-                            self.progress.advance(len(chunk))
-                            chunk.clear()
-                    writer.write_rows(chunk)
-                    self.progress.advance(len(chunk))
-                finally:
-                    entry = writer.close()
-                extracted.entries.append(entry)
-                if watermark_at is None:
-                    extracted.snapshots[name] = entry.sha256
-                else:
-                    extracted.changed_rows += entry.rows
-                    if high is not None:
-                        extracted.watermarks[name] = _storable(high)
-                if low is not None and (extracted.first_date is None or low < extracted.first_date):
-                    extracted.first_date = low
-        return extracted
+            reader = EntityReader(
+                session, self.state, entity=entity, as_at=as_at, folder=building, since=marks, full=full,
+                progress=self.progress,
+            )  # fmt: skip
+            return reader.read(self.source.datasets())
 
     def _commit(
-        self, entity: str, building: Path, extracted: _Extracted, since: dict[str, Any], as_at: date, full: bool
+        self, entity: str, building: Path, built: Built, since: dict[str, Any], as_at: date, full: bool
     ) -> EntityOutcome:
-        unchanged = not full and since and extracted.changed_rows == 0
-        if unchanged and extracted.snapshots == self.state.snapshot_hashes(entity):
+        if not full and not built.changed:
+            if built.forgotten:  # gone from the PMS with nothing to send (a client): stop tracking them
+                self.state.forget_sent(entity, built.forgotten)
             return EntityOutcome(entity, None, 0, "no changes since the last batch")
-        start = min(date.fromisoformat(extracted.first_date), as_at) if extracted.first_date else as_at
+        sequence = self.state.last_sequence(entity) + 1
+        start = min(date.fromisoformat(built.first_date), as_at) if built.first_date else as_at
         manifest = commit_manifest(
             building,
             firm=self.identity.firm,
             source_system=self.identity.source_system,
             entity=entity,
+            sequence=sequence,
             pms_product=self.identity.pms_product,
             extracted_at=self.clock(),
             period=Period(start=start, end=as_at),
-            files=extracted.entries,
+            files=built.entries,
         )
         rows = sum(entry.rows for entry in manifest.files)
         final = self.batches / entity / manifest.batch_id
@@ -180,9 +130,10 @@ class Extractor:
         else:
             building.rename(final)
         record = BatchRecord(entity, manifest.batch_id, final, rows, self.clock().isoformat(timespec="seconds"), None)
-        self.state.record_batch(record, {**since, **extracted.watermarks}, extracted.snapshots)
-        log.info("entity %s: %s %s (%d rows)", entity, note, manifest.batch_id, rows)
-        return EntityOutcome(entity, manifest.batch_id, rows, note)
+        watermarks = {**since, **{name: _storable(value) for name, value in built.watermarks.items()}}
+        self.state.record_batch(record, watermarks, built.snapshots, sequence=sequence, forgotten=built.forgotten)
+        log.info("entity %s: %s %s, sequence %d (%d rows)", entity, note, manifest.batch_id, sequence, rows)
+        return EntityOutcome(entity, manifest.batch_id, rows, note, sequence)
 
 
 def _storable(value: Any) -> Any:

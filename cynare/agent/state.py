@@ -1,14 +1,15 @@
 """The agent's own memory, a SQLite file in its work folder: watermarks, batches, write-backs, runs.
 
-Watermarks move only when a batch is committed, in the same transaction that records the batch,
-so a run that stops half way reads the same rows again next time.
+Watermarks, the batch sequence and the fingerprints of the documents sent move only when a batch
+is committed, in the same transaction that records the batch, so a run that stops half way reads
+and sends the same rows again next time, under the same sequence number.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,11 @@ CREATE TABLE IF NOT EXISTS batches (
     committed_at TEXT NOT NULL, uploaded_at TEXT, PRIMARY KEY (entity, batch_id));
 CREATE TABLE IF NOT EXISTS snapshots (
     entity TEXT NOT NULL, dataset TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (entity, dataset));
+CREATE TABLE IF NOT EXISTS sequences (
+    entity TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sent_documents (
+    entity TEXT NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL,
+    PRIMARY KEY (entity, dataset, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sent_blobs (
     name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, sent_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS writebacks (
@@ -32,6 +38,14 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at TEXT NOT NULL,
     finished_at TEXT, outcome TEXT, message TEXT);
 """
+# Fingerprints of the batch being built: private to this connection and gone after a crash, so
+# nothing of an uncommitted batch is ever taken as sent.
+_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS staged_documents (
+    entity TEXT NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL,
+    PRIMARY KEY (entity, dataset, key)) WITHOUT ROWID;
+"""
+_FINGERPRINT_BYTES = 16
 
 
 def _now() -> str:
@@ -64,6 +78,7 @@ class AgentState:
         self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._db.executescript(_STAGING)
 
     def close(self) -> None:
         self._db.close()
@@ -91,11 +106,28 @@ class AgentState:
         row = self._db.execute("SELECT 1 FROM batches WHERE entity = ? AND batch_id = ?", (entity, batch_id))
         return row.fetchone() is not None
 
-    def record_batch(self, batch: BatchRecord, watermarks: dict[str, Any], snapshots: dict[str, str]) -> None:
+    def last_sequence(self, entity: str) -> int:
+        """The sequence of the entity's last committed batch; 0 before the first."""
+        row = self._db.execute("SELECT last FROM sequences WHERE entity = ?", (entity,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def record_batch(
+        self, batch: BatchRecord, watermarks: dict[str, Any], snapshots: dict[str, str], *, sequence: int,
+        forgotten: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:  # fmt: skip
+        """Record a committed batch: its sequence, watermarks, snapshot hashes, and the documents it sent.
+
+        The fingerprints staged for the entity become the documents sent; `forgotten` (dataset → keys)
+        are documents gone from the PMS, no longer tracked.
+        """
         with self._transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,NULL)",
                 (batch.entity, batch.batch_id, str(batch.folder), batch.rows, batch.committed_at),
+            )
+            db.execute(
+                "INSERT INTO sequences VALUES (?, ?) ON CONFLICT (entity) DO UPDATE SET last = max(last, excluded.last)",
+                (batch.entity, sequence),
             )
             db.executemany(
                 "INSERT OR REPLACE INTO watermarks VALUES (?,?,?)",
@@ -104,6 +136,46 @@ class AgentState:
             db.executemany(
                 "INSERT OR REPLACE INTO snapshots VALUES (?,?,?)",
                 [(batch.entity, name, digest) for name, digest in snapshots.items()],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO sent_documents SELECT * FROM staged_documents WHERE entity = ?", (batch.entity,)
+            )
+            db.execute("DELETE FROM staged_documents WHERE entity = ?", (batch.entity,))
+            self._forget(db, batch.entity, forgotten or {})
+
+    # Documents sent: per entity, dataset and key, a 128-bit fingerprint of what the last batch carried
+    def sent_fingerprints(self, entity: str, dataset: str) -> Iterator[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT key, fingerprint FROM sent_documents WHERE entity = ? AND dataset = ?", (entity, dataset)
+        )
+        for key, fingerprint in rows:
+            yield key, int.from_bytes(fingerprint, "big")
+
+    def stage_sent(self, entity: str, dataset: str, fingerprints: Mapping[str, int]) -> None:
+        """Fingerprints of documents written into the batch being built; kept only if `record_batch` follows."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO staged_documents VALUES (?,?,?,?)",
+                (
+                    (entity, dataset, key, value.to_bytes(_FINGERPRINT_BYTES, "big"))
+                    for key, value in fingerprints.items()
+                ),
+            )
+
+    def discard_staged(self, entity: str) -> None:
+        self._db.execute("DELETE FROM staged_documents WHERE entity = ?", (entity,))
+
+    def forget_sent(self, entity: str, forgotten: Mapping[str, Iterable[str]]) -> None:
+        """Stop tracking documents gone from the PMS when no batch carries anything about them."""
+        with self._transaction() as db:
+            self._forget(db, entity, forgotten)
+
+    @staticmethod
+    def _forget(db: sqlite3.Connection, entity: str, forgotten: Mapping[str, Iterable[str]]) -> None:
+        for dataset, keys in forgotten.items():
+            db.executemany(
+                "DELETE FROM sent_documents WHERE entity = ? AND dataset = ? AND key = ?",
+                ((entity, dataset, key) for key in keys),
             )
 
     def forget_watermarks(self, entity: str) -> None:

@@ -66,7 +66,7 @@ def _configure(workspace: Workspace) -> None:
     workspace.config_path.write_text(text[:start] + "\n".join(lines) + "\n\n" + text[end:], encoding="utf-8")
 
 
-def test_exports_become_a_valid_batch_and_an_unchanged_export_is_the_same_batch(workspace: Workspace) -> None:
+def test_exports_become_a_valid_batch_and_an_unchanged_export_sends_nothing(workspace: Workspace) -> None:
     _export(workspace, "IE")
     _configure(workspace)
     config = workspace.config()
@@ -77,7 +77,7 @@ def test_exports_become_a_valid_batch_and_an_unchanged_export_is_the_same_batch(
     assert validated.rejections == []
     assert validated.counts()["bills"][1] > 1000
     again = extractor.extract_entity("IE", as_at=AS_AT, full=False)
-    assert again.batch_id == outcome.batch_id and again.note == "same as a batch already extracted"
+    assert again.batch_id is None and again.note == "no changes since the last batch"
 
 
 def test_a_mapped_column_missing_from_the_export_names_the_file_and_its_header(workspace: Workspace) -> None:
@@ -101,6 +101,7 @@ def test_a_date_in_the_wrong_format_names_its_row(workspace: Workspace) -> None:
     lines[3] = ",".join(cells)
     receipts.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(
-        ExtractInputError, match=r"IE-receipts.csv: row 4: '2026-03-04' is not a date in the format %d/%m/%Y"
+        ExtractInputError,
+        match=r"IE-receipts.csv: row 4, column 'date': '2026-03-04' is not a date in the format %d/%m/%Y",
     ):
         build_extractor(workspace.config(), workspace.state(), Silent()).extract_entity("IE", as_at=AS_AT, full=False)

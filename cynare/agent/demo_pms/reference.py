@@ -1,8 +1,8 @@
 """The sample firm's fixed reference data: entities, VAT codes, nominals, tracking, banks, Xero codes.
 
-The Xero codes, tenant ids, organisation names and tracking options are those of the local Xero
-emulator's seed (cynare/sandbox/xero/seed.py; a test keeps the two in step). The tenant ids are
-gathered in XERO_TENANTS so that binding to real organisations is a one-line change.
+The Xero codes, organisation names, exchange rates and tracking options are those of the local
+Xero emulator's seed (cynare/sandbox/xero/seed.py; a test keeps the two in step). Which Xero
+organisation an entity posts to is the cloud's setting, not the PMS's: the PMS only names it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal
 
 FIRM: Final = "sample-firm"
 SOURCE_SYSTEM: Final = "demo-pms-1"
@@ -19,25 +19,27 @@ YEAR_START: Final = date(2026, 1, 1)
 LAST_BILL_DATE: Final = date(2026, 10, 31)
 DATA_END: Final = date(2026, 11, 20)  # nothing in the demo PMS is dated later than this
 
-# entity -> Xero tenant id (the emulator's organisations).
-XERO_TENANTS: Final = {
-    "UK": "1a1c0000-0000-4000-8000-000000000001",
-    "IE": "1a1c0000-0000-4000-8000-000000000002",
-    "US": "1a1c0000-0000-4000-8000-000000000003",
-}
-
 SALES_ACCOUNT: Final = "200"
 BAD_DEBTS_ACCOUNT: Final = "684"
+BAD_DEBTS_NOMINAL: Final = "8100"
 BANK_ACCOUNTS: Final = ("090", "091")
+
+Treatment = Literal["rated", "exempt", "outside_scope", "reverse_charge"]
 
 
 @dataclass(frozen=True, slots=True)
 class VatRate:
     code: str
     description: str
-    rate: Decimal
+    treatment: Treatment
+    rate: Decimal | None  # only where the code is a rate (0 for zero rated)
+    bad_debt_relief: bool  # VAT on a bad debt written off may be reclaimed
     xero_tax_type: str
     weight: int  # how often lines use it
+
+    @property
+    def percent(self) -> Decimal:
+        return self.rate if self.rate is not None else Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,40 +52,45 @@ class Entity:
     vat_rates: tuple[VatRate, ...]
     city: str
     country: str
-    foreign: tuple[tuple[str, Decimal, str], ...]  # other billing currencies: rate to base, Xero bank account
+    # Other billing currencies: exchange rate (units of that currency per one of the base currency,
+    # as Xero's CurrencyRate) and the Xero bank account in that currency.
+    foreign: tuple[tuple[str, Decimal, str], ...]
 
 
 ENTITIES: Final = (
     Entity(
         "UK", "Harrow & Vance LLP", "GBP", 60, ("LON", "MAN"),
         (
-            VatRate("S", "Standard 20%", Decimal(20), "OUTPUT2", 70),
-            VatRate("Z", "Zero rated", Decimal(0), "ZERORATEDOUTPUT", 12),
-            VatRate("E", "Exempt", Decimal(0), "EXEMPTOUTPUT", 12),
-            VatRate("R", "Reduced 5%", Decimal(5), "RROUTPUT", 6),
+            VatRate("S", "Standard 20%", "rated", Decimal(20), True, "OUTPUT2", 70),
+            VatRate("Z", "Zero rated", "rated", Decimal(0), False, "ZERORATEDOUTPUT", 12),
+            VatRate("E", "Exempt", "exempt", None, False, "EXEMPTOUTPUT", 12),
+            VatRate("R", "Reduced 5%", "rated", Decimal(5), True, "RROUTPUT", 6),
         ),
-        "London", "GB", (("EUR", Decimal("0.854701"), "093"), ("USD", Decimal("0.787402"), "094")),
+        "London", "GB", (("EUR", Decimal("1.17"), "093"), ("USD", Decimal("1.27"), "094")),
     ),
     Entity(
         "IE", "Harrow & Vance Ireland Limited", "EUR", 25, ("DUB",),
         (
-            VatRate("S23", "Standard 23%", Decimal(23), "OUTPUT", 75),
-            VatRate("R135", "Reduced 13.5%", Decimal("13.5"), "TAX001", 10),
-            VatRate("Z0", "Zero rated", Decimal(0), "ZERORATEDOUTPUT", 15),
+            VatRate("S23", "Standard 23%", "rated", Decimal(23), True, "OUTPUT", 75),
+            VatRate("R135", "Reduced 13.5%", "rated", Decimal("13.5"), True, "TAX001", 10),
+            VatRate("Z0", "Zero rated", "rated", Decimal(0), False, "ZERORATEDOUTPUT", 15),
         ),
-        "Dublin", "IE", (("GBP", Decimal("1.169591"), "093"),),
+        "Dublin", "IE", (("GBP", Decimal("0.855"), "093"),),
     ),
     Entity(
         "US", "Harrow & Vance US LLC", "USD", 15, ("NYC",),
-        (VatRate("NT", "Not taxable", Decimal(0), "NONE", 100),),
+        (VatRate("NT", "Not taxable", "outside_scope", None, False, "NONE", 100),),
         "New York", "US", (),
     ),
 )  # fmt: skip
+ENTITY: Final = {entity.code: entity for entity in ENTITIES}
 
 DEPARTMENTS: Final = {"LIT": "Litigation", "CORP": "Corporate", "PROP": "Property", "PRIV": "Private Client"}
 OFFICE_NAMES: Final = {"LON": "London", "MAN": "Manchester", "DUB": "Dublin", "NYC": "New York"}
 NOMINALS: Final = (
     ("4000", "Professional fees", SALES_ACCOUNT),
     ("4100", "Recoverable disbursements", SALES_ACCOUNT),
-    ("8100", "Bad debts written off", BAD_DEBTS_ACCOUNT),
+    (BAD_DEBTS_NOMINAL, "Bad debts written off", BAD_DEBTS_ACCOUNT),
 )
+# Hourly rates of the fee earners: a fees line is hours x rate, rounded half up to the cent.
+HOURLY_RATES: Final = tuple(Decimal(rate) for rate in ("150.00", "185.00", "237.55", "275.00", "312.50", "395.00"))

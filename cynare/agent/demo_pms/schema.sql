@@ -1,30 +1,34 @@
 -- The Cynare Demo PMS: a small practice-management database for a sample firm with three entities.
 -- Amounts are decimal text (SQLite has no decimal type); dates are YYYY-MM-DD; modified_at is an
--- ISO timestamp the agent uses as its watermark. Rows whose origin is 'xero' came back from Xero
--- through the write-back and are not extracted again.
+-- ISO timestamp the agent uses as its watermark, never earlier than the row's own date. Rows whose
+-- origin is 'xero' came back from Xero through the write-back and are not extracted again.
 
 CREATE TABLE entities (
     entity TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     base_currency TEXT NOT NULL,
-    xero_tenant_id TEXT NOT NULL,
     xero_organisation_name TEXT NOT NULL
 );
 
+-- A VAT code is a rate (rate given, 0 for zero rated) or a treatment with no rate (exempt, outside
+-- the scope, reverse charge). bad_debt_relief: VAT on a debt written off may be reclaimed.
 CREATE TABLE vat_codes (
     entity TEXT NOT NULL REFERENCES entities,
     vat_code TEXT NOT NULL,
     description TEXT NOT NULL,
-    rate TEXT NOT NULL,
-    xero_tax_type TEXT NOT NULL,
+    treatment TEXT NOT NULL CHECK (treatment IN ('rated', 'exempt', 'outside_scope', 'reverse_charge')),
+    rate TEXT CHECK ((treatment = 'rated') = (rate IS NOT NULL)),
+    bad_debt_relief INTEGER NOT NULL DEFAULT 0,
+    xero_tax_type TEXT,
     PRIMARY KEY (entity, vat_code)
 );
 
+-- Mapping columns (xero_*) may be empty: the firm has not said yet what the code is in Xero.
 CREATE TABLE nominals (
     entity TEXT NOT NULL REFERENCES entities,
     nominal_code TEXT NOT NULL,
     description TEXT NOT NULL,
-    xero_account_code TEXT NOT NULL,
+    xero_account_code TEXT,
     PRIMARY KEY (entity, nominal_code)
 );
 
@@ -32,8 +36,8 @@ CREATE TABLE tracking (
     entity TEXT NOT NULL REFERENCES entities,
     dimension TEXT NOT NULL,
     code TEXT NOT NULL,
-    xero_category TEXT NOT NULL,
-    xero_option TEXT NOT NULL,
+    xero_category TEXT,
+    xero_option TEXT,
     PRIMARY KEY (entity, dimension, code)
 );
 
@@ -41,10 +45,11 @@ CREATE TABLE bank_accounts (
     entity TEXT NOT NULL REFERENCES entities,
     bank_code TEXT NOT NULL,
     currency TEXT NOT NULL,
-    xero_account_code TEXT NOT NULL,
+    xero_account_code TEXT,
     PRIMARY KEY (entity, bank_code)
 );
 
+-- archived_on: the day the client was archived; NULL while the client is active.
 CREATE TABLE clients (
     client_id TEXT PRIMARY KEY,
     entity TEXT NOT NULL REFERENCES entities,
@@ -56,7 +61,7 @@ CREATE TABLE clients (
     country TEXT,
     tax_number TEXT,
     currency TEXT NOT NULL,
-    archived INTEGER NOT NULL DEFAULT 0,
+    archived_on TEXT,
     modified_at TEXT NOT NULL
 );
 
@@ -89,6 +94,18 @@ CREATE TABLE bill_lines (
     PRIMARY KEY (bill_id, line_no)
 );
 
+-- The units behind a line billed by time or by the item (hours x hourly rate): net is quantity x
+-- unit_price rounded half up to the cent. A line with no row here is a fixed amount.
+CREATE TABLE bill_line_units (
+    bill_id TEXT NOT NULL,
+    line_no INTEGER NOT NULL,
+    quantity TEXT NOT NULL,
+    unit_price TEXT NOT NULL,
+    PRIMARY KEY (bill_id, line_no),
+    FOREIGN KEY (bill_id, line_no) REFERENCES bill_lines
+);
+
+-- bill_id: the bill the credit note relates to (what it is applied to is in allocations).
 CREATE TABLE credit_notes (
     credit_note_id TEXT PRIMARY KEY,
     entity TEXT NOT NULL REFERENCES entities,
@@ -98,16 +115,30 @@ CREATE TABLE credit_notes (
     cn_date TEXT NOT NULL,
     currency TEXT NOT NULL,
     fx_rate TEXT NOT NULL,
-    nominal_code TEXT NOT NULL,
-    vat_code TEXT NOT NULL,
-    net TEXT NOT NULL,
-    vat TEXT NOT NULL,
     total TEXT NOT NULL,
     reason TEXT,
     modified_at TEXT NOT NULL
 );
 CREATE INDEX credit_notes_modified ON credit_notes (entity, modified_at);
 
+CREATE TABLE credit_note_lines (
+    credit_note_id TEXT NOT NULL REFERENCES credit_notes,
+    line_no INTEGER NOT NULL,
+    narrative TEXT NOT NULL,
+    nominal_code TEXT NOT NULL,
+    vat_code TEXT NOT NULL,
+    quantity TEXT,
+    unit_price TEXT,
+    net TEXT NOT NULL,
+    vat TEXT NOT NULL,
+    office TEXT,
+    department TEXT,
+    fee_earner TEXT,
+    PRIMARY KEY (credit_note_id, line_no)
+);
+
+-- A bad debt written off to a bad-debt nominal, in the bill's currency at the day's rate; vat is
+-- the VAT reclaimed as bad-debt relief under vat_code (NULL and 0 when none is reclaimed).
 CREATE TABLE write_offs (
     write_off_id TEXT PRIMARY KEY,
     entity TEXT NOT NULL REFERENCES entities,
@@ -115,6 +146,11 @@ CREATE TABLE write_offs (
     bill_id TEXT NOT NULL REFERENCES bills,
     wo_date TEXT NOT NULL,
     currency TEXT NOT NULL,
+    fx_rate TEXT NOT NULL,
+    nominal_code TEXT NOT NULL,
+    vat_code TEXT,
+    net TEXT NOT NULL,
+    vat TEXT NOT NULL,
     amount TEXT NOT NULL,
     reason TEXT NOT NULL,
     modified_at TEXT NOT NULL
@@ -144,6 +180,8 @@ CREATE TABLE receipt_allocations (
     PRIMARY KEY (receipt_id, bill_id)
 );
 
+-- A receipt returned by the bank: whole (amount NULL) or in part (amount, and the allocations it
+-- reverses in returned_allocations).
 CREATE TABLE returned_receipts (
     return_id TEXT PRIMARY KEY,
     entity TEXT NOT NULL REFERENCES entities,
@@ -151,9 +189,17 @@ CREATE TABLE returned_receipts (
     return_date TEXT NOT NULL,
     reason TEXT NOT NULL,
     origin TEXT NOT NULL DEFAULT 'pms',
-    modified_at TEXT NOT NULL
+    modified_at TEXT NOT NULL,
+    amount TEXT
 );
 CREATE INDEX returned_receipts_modified ON returned_receipts (entity, modified_at);
+
+CREATE TABLE returned_allocations (
+    return_id TEXT NOT NULL REFERENCES returned_receipts,
+    bill_id TEXT NOT NULL REFERENCES bills,
+    amount TEXT NOT NULL,
+    PRIMARY KEY (return_id, bill_id)
+);
 
 CREATE TABLE unallocated_receipts (
     unallocated_id TEXT PRIMARY KEY,
@@ -183,6 +229,19 @@ CREATE TABLE allocations (
 );
 CREATE INDEX allocations_modified ON allocations (entity, modified_at);
 
+-- Documents voided in the PMS: the document stays, this row says it no longer counts from void_date.
+-- kind: bill, credit_note, write_off, receipt, unallocated_receipt or allocation.
+CREATE TABLE voids (
+    kind TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    entity TEXT NOT NULL REFERENCES entities,
+    void_date TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    modified_at TEXT NOT NULL,
+    PRIMARY KEY (kind, document_id)
+);
+CREATE INDEX voids_modified ON voids (entity, modified_at);
+
 CREATE INDEX receipt_allocations_bill ON receipt_allocations (bill_id);
 CREATE INDEX credit_notes_bill ON credit_notes (bill_id);
 CREATE INDEX write_offs_bill ON write_offs (bill_id);
@@ -210,17 +269,38 @@ CREATE TABLE cynare_writebacks (
     items INTEGER NOT NULL
 );
 
--- The PMS's own client balance per currency, in cents so that the sum is exact.
+-- The PMS's own client ledger: one entry per movement, on its day, in cents so that sums are exact.
+-- A balance as at a day is the sum of the entries up to that day. A voided document is reversed on
+-- its void date; a return gives back the part returned (the whole receipt when no amount is given).
 CREATE VIEW client_ledger AS
-    SELECT entity, client_id, currency, CAST(ROUND(CAST(total AS REAL) * 100) AS INTEGER) AS cents FROM bills
+    SELECT entity, client_id, currency, bill_date AS day, CAST(ROUND(CAST(total AS REAL) * 100) AS INTEGER) AS cents
+    FROM bills
     UNION ALL
-    SELECT entity, client_id, currency, -CAST(ROUND(CAST(total AS REAL) * 100) AS INTEGER) FROM credit_notes
+    SELECT entity, client_id, currency, cn_date, -CAST(ROUND(CAST(total AS REAL) * 100) AS INTEGER) FROM credit_notes
     UNION ALL
-    SELECT entity, client_id, currency, -CAST(ROUND(CAST(amount AS REAL) * 100) AS INTEGER) FROM write_offs
+    SELECT entity, client_id, currency, wo_date, -CAST(ROUND(CAST(amount AS REAL) * 100) AS INTEGER) FROM write_offs
     UNION ALL
-    SELECT entity, client_id, currency, -CAST(ROUND(CAST(amount AS REAL) * 100) AS INTEGER) FROM receipts
+    SELECT entity, client_id, currency, receipt_date, -CAST(ROUND(CAST(amount AS REAL) * 100) AS INTEGER)
+    FROM receipts
     UNION ALL
-    SELECT r.entity, r.client_id, r.currency, CAST(ROUND(CAST(r.amount AS REAL) * 100) AS INTEGER)
+    SELECT r.entity, r.client_id, r.currency, rr.return_date,
+           CAST(ROUND(CAST(COALESCE(rr.amount, r.amount) AS REAL) * 100) AS INTEGER)
     FROM returned_receipts AS rr JOIN receipts AS r ON r.receipt_id = rr.receipt_id
     UNION ALL
-    SELECT entity, client_id, currency, -CAST(ROUND(CAST(amount AS REAL) * 100) AS INTEGER) FROM unallocated_receipts;
+    SELECT entity, client_id, currency, receipt_date, -CAST(ROUND(CAST(amount AS REAL) * 100) AS INTEGER)
+    FROM unallocated_receipts
+    UNION ALL
+    SELECT d.entity, d.client_id, d.currency, v.void_date, -CAST(ROUND(CAST(d.total AS REAL) * 100) AS INTEGER)
+    FROM voids AS v JOIN bills AS d ON v.kind = 'bill' AND d.bill_id = v.document_id
+    UNION ALL
+    SELECT d.entity, d.client_id, d.currency, v.void_date, CAST(ROUND(CAST(d.total AS REAL) * 100) AS INTEGER)
+    FROM voids AS v JOIN credit_notes AS d ON v.kind = 'credit_note' AND d.credit_note_id = v.document_id
+    UNION ALL
+    SELECT d.entity, d.client_id, d.currency, v.void_date, CAST(ROUND(CAST(d.amount AS REAL) * 100) AS INTEGER)
+    FROM voids AS v JOIN write_offs AS d ON v.kind = 'write_off' AND d.write_off_id = v.document_id
+    UNION ALL
+    SELECT d.entity, d.client_id, d.currency, v.void_date, CAST(ROUND(CAST(d.amount AS REAL) * 100) AS INTEGER)
+    FROM voids AS v JOIN receipts AS d ON v.kind = 'receipt' AND d.receipt_id = v.document_id
+    UNION ALL
+    SELECT d.entity, d.client_id, d.currency, v.void_date, CAST(ROUND(CAST(d.amount AS REAL) * 100) AS INTEGER)
+    FROM voids AS v JOIN unallocated_receipts AS d ON v.kind = 'unallocated_receipt' AND d.unallocated_id = v.document_id;

@@ -1,5 +1,5 @@
 SELECT unallocated_id, client_id, receipt_date AS date, currency, fx_rate AS exchange_rate, amount,
-       bank_code AS bank_account, reference, modified_at AS watermark
+       bank_code AS bank_account, reference, MIN(modified_at, :as_at || 'T23:59:59') AS watermark
 FROM unallocated_receipts
-WHERE entity = :entity AND (:since IS NULL OR modified_at > :since)
+WHERE entity = :entity AND receipt_date <= :as_at AND (:since IS NULL OR modified_at > :since)
 ORDER BY unallocated_id
