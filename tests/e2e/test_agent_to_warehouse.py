@@ -14,6 +14,7 @@ from azure.functions.timer import TimerRequest
 
 from cynare.agent.api import run_agent
 from cynare.agent.demo_pms import write_demo_workspace
+from cynare.domain.holds import HoldKind
 from cynare.domain.lifecycle import State
 from cynare.extract.datasets import DATASETS, Role
 from cynare.service_layer.unit_of_work import BatchState
@@ -41,11 +42,15 @@ def test_agent_extract_is_imported_whole(
         record = work.batches.get(batch_id)
         counts = work.documents.counts()
         organisation = work.reference.rows("organisation")
+        held = list(work.documents.in_state(State.WAITING))
     assert record is not None and record.state is BatchState.IMPORTED, record
     rows = record.counts["rows"]
     assert sum(read for read, _, _ in rows.values()) == extracted.rows
     assert sum(rejected for _, _, rejected in rows.values()) == 0
-    assert {count.state for count in counts} == {State.READY}
+    assert {count.state for count in counts} == {State.READY, State.WAITING}
+    # Only archived clients nothing refers to wait: they are not created in Xero.
+    assert held and all(stored.document.key.dataset == "clients" for stored in held)
+    assert all(hold.kind is HoldKind.DORMANT for stored in held for hold in stored.holds)
     folded = sum(count.rows for count in counts)
     document_rows = sum(accepted for dataset, (_, accepted, _) in rows.items()
                         if DATASETS[dataset].role in {Role.DOCUMENT, Role.PART})  # fmt: skip
