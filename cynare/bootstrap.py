@@ -76,7 +76,9 @@ def parse_entities(text: str) -> dict[str, EntitySettings]:
     for settings in entities.values():
         unknown = sorted((settings.currencies | {settings.base_currency}) - KNOWN_CURRENCIES)
         if unknown:
-            raise SettingsError(f"CYNARE_ENTITIES: {settings.entity} names unknown currency code(s) {', '.join(unknown)}")
+            raise SettingsError(
+                f"CYNARE_ENTITIES: {settings.entity} names unknown currency code(s) {', '.join(unknown)}"
+            )
         if settings.base_currency not in settings.currencies:
             raise SettingsError(f"CYNARE_ENTITIES: {settings.entity}'s currencies must include its base currency")
     return entities
