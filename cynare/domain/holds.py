@@ -45,8 +45,22 @@ class Hold:
     detail: str = ""
 
     def __str__(self) -> str:
-        text = f"waiting on {self.kind.value}: {self.subject}"
+        text = f"{_LEADS[self.kind]}: {self.subject}"
         return f"{text} ({self.detail})" if self.detail else text
+
+
+# How each hold reads to a finance team: what the document waits on.
+_LEADS = {
+    HoldKind.MAPPING: "waiting on mapping",
+    HoldKind.CURRENCY: "waiting on currency",
+    HoldKind.VAT_RELIEF: "waiting on VAT relief",
+    HoldKind.NOT_RECEIVED: "waiting on a document not received yet",
+    HoldKind.PARENT_REJECTED: "waiting on a rejected document",
+    HoldKind.PARENT_CANCELLED: "waiting on a cancelled document",
+    HoldKind.ARCHIVED_CLIENT: "waiting on an archived client",
+    HoldKind.DORMANT: "not created in Xero",
+    HoldKind.IN_FLIGHT: "waiting on an attempt in flight",
+}
 
 
 def reason_of(holds: tuple[Hold, ...]) -> str:
@@ -114,7 +128,7 @@ def dormant_hold(client: Client, needed: bool, was_dormant: bool) -> list[Hold]:
     if client.archived and not needed and was_dormant:
         when = f" on {client.archived_on}" if client.archived_on else ""
         detail = "no open documents and no activity; created in Xero only when a document needs it"
-        return [Hold(HoldKind.DORMANT, f"client {client.client_id} archived{when}", detail)]
+        return [Hold(HoldKind.DORMANT, f"client {client.client_id}, archived{when}", detail)]
     return []
 
 

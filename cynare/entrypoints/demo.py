@@ -1,8 +1,10 @@
 """`make demo`: a daily cycle on the sample firm, on this machine.
 
 It starts Azurite, builds the demo PMS (three entities: UK, IE, US), runs the on-premises agent
-to extract and upload the night's batches, runs the cloud import, and shows what the warehouse
-holds per entity and dataset. Everything it starts, it stops.
+to extract and upload the night's batches and the cloud import; then deletes a row in the PMS
+and runs a second night, whose batch carries the agent's cancellation. It shows what the
+warehouse holds per entity: documents by state, every hold and cancellation with its reason.
+Everything it starts, it stops.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +27,8 @@ from cynare.service_layer.import_batch import ImportStatus
 from cynare.service_layer.status import entity_status
 
 ENTITIES = ("UK", "IE", "US")
+# Deleted between the two nights: the agent sees it gone and sends a cancellation, never guessed by the cloud.
+DELETED_ALLOCATION = "AX-CREDIT-APPLIED"
 # What the cloud knows of each demo entity's Xero organisation: UK has no CHF, so a CHF bill is held.
 DEMO_ENTITIES = json.dumps({
     "UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"]},
@@ -42,18 +47,24 @@ def run_demo(workdir: str) -> int:
             f"Azurite (in memory) on 127.0.0.1 ports {azurite.blob_port}/{azurite.queue_port}/{azurite.table_port}"
         )
         config = _build_demo_pms(console, work)
-        if _run_agent(console, config, azurite.connection_string) != 0:
-            console.print("[bold red]The agent failed: see its log above and in the demo folder.[/]")
-            return 1
         settings = AppSettings.from_env(
             {"CYNARE_STORAGE_CONNECTION": azurite.connection_string, "CYNARE_TABLE_PREFIX": "demo",
              "CYNARE_ENTITIES": DEMO_ENTITIES}
         )  # fmt: skip
-        app = bootstrap(settings)
-        console.rule("Cloud: import_extracts")
-        started = time.perf_counter()
-        outcomes = app.import_extracts(lambda outcome: print_outcome(console, outcome))
-        console.print(f"imported {len(outcomes)} batch(es) in {time.perf_counter() - started:.1f} s")
+        outcomes = []
+        for night in (1, 2):
+            if night == 2:
+                console.rule("Next day, in the PMS: a row is deleted")
+                _delete_allocation(config.parent / "demo-pms.sqlite", DELETED_ALLOCATION)
+                console.print(f"allocation {DELETED_ALLOCATION} deleted from the PMS (its row is simply gone)")
+            if _run_agent(console, config, azurite.connection_string, full=night == 1) != 0:
+                console.print("[bold red]The agent failed: see its log above and in the demo folder.[/]")
+                return 1
+            app = bootstrap(settings)
+            console.rule(f"Cloud: import_extracts (night {night})")
+            started = time.perf_counter()
+            outcomes += app.import_extracts(lambda outcome: print_outcome(console, outcome))
+            console.print(f"imported in {time.perf_counter() - started:.1f} s")
         for entity in ENTITIES:
             console.print(status_view(entity_status(app.uow, entity)))
         console.print(f"entities queued for posting to Xero: {', '.join(app.queue.peek_entities()) or 'none'}")
@@ -78,9 +89,14 @@ def _build_demo_pms(console: Console, work: Path) -> Path:
     return config
 
 
-def _run_agent(console: Console, config: Path, connection_string: str) -> int:
-    console.rule("On premises: cynare-agent run")
+def _delete_allocation(database: Path, allocation_id: str) -> None:
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM allocations WHERE allocation_id = ?", (allocation_id,))
+
+
+def _run_agent(console: Console, config: Path, connection_string: str, *, full: bool) -> int:
+    console.rule("On premises: cynare-agent run" + (" --full" if full else ""))
     env = {**os.environ, "CYNARE_AGENT_STORAGE_CONNECTION": connection_string}
     launcher = "from cynare.agent.cli import main; main()"
-    agent = [sys.executable, "-c", launcher, "run", "--config", str(config), "--full"]
+    agent = [sys.executable, "-c", launcher, "run", "--config", str(config), *(["--full"] if full else [])]
     return subprocess.run(agent, env=env, cwd=config.parent, check=False).returncode  # noqa: S603

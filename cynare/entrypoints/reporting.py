@@ -39,6 +39,13 @@ def status_view(status: EntityStatus) -> Group:
         for hold in status.holds:
             holds.add_row(hold.reason, hold.datasets, f"{hold.documents:,}")
         parts.append(holds)
+    if status.cancelled:
+        cancelled = Table(title=f"Entity {status.entity}: documents cancelled in the PMS", title_justify="left")
+        cancelled.add_column("document", no_wrap=True)
+        cancelled.add_column("what was done")
+        for key, reason in status.cancelled:
+            cancelled.add_row(key, reason)
+        parts.append(cancelled)
     if status.rejections:
         rejections = Table(title=f"Entity {status.entity}: rows rejected at import, by rule", title_justify="left")
         for column in ("file", "column", "rule (first such row)"):

@@ -33,6 +33,7 @@ class EntityStatus:
     holds: list[HoldCount]
     rejections: list[RejectionCount]
     refused_batches: list[BatchRecord]
+    cancelled: list[tuple[str, str]]  # (document, why): cancelled in the PMS
 
 
 def entity_status(uow: UnitOfWork, entity: str) -> EntityStatus:
@@ -51,8 +52,10 @@ def entity_status(uow: UnitOfWork, entity: str) -> EntityStatus:
             rejection_counts[shape] += 1
             first_words.setdefault(shape, rejection.rule)
         refused = [record for record in work.batches.all() if record.state is BatchState.REJECTED]
+        cancelled = sorted((str(stored.document.key), stored.reason) for stored in work.documents.in_state(State.CANCELLED)
+                           if stored.document.key.dataset != "cancellations")  # fmt: skip
     holds = [HoldCount(reason, ", ".join(sorted(hold_datasets[reason])), count)
              for reason, count in sorted(hold_counts.items(), key=lambda item: (-item[1], item[0]))]  # fmt: skip
     rejections = [RejectionCount(shape[0], shape[1], first_words[shape], count)
                   for shape, count in sorted(rejection_counts.items(), key=lambda item: (-item[1], item[0]))]  # fmt: skip
-    return EntityStatus(entity, documents, holds, rejections, refused)
+    return EntityStatus(entity, documents, holds, rejections, refused, cancelled)

@@ -156,7 +156,7 @@ def test_document_waits_for_what_it_depends_on(tmp_path: Path, uow: TableUnitOfW
     assert first.waiting == 1
     waiting = get(uow, DocKey("bills", "B010"))
     assert waiting is not None and waiting.state is State.WAITING
-    assert waiting.reason == "waiting on not received: clients|C010"
+    assert waiting.reason == "waiting on a document not received yet: clients|C010"
     write_batch(tmp_path / "b2", {"clients": [client("C010")]}, sequence=3, period_end=date(2026, 11, 26))
     second = import_batch(FolderBatch(tmp_path / "b2"), "UK", uow, clock)
     assert second.released == 1

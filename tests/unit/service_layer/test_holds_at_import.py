@@ -73,7 +73,7 @@ def test_a_bill_dated_after_its_clients_archive_date_waits(load: Importer, uow: 
                bill("B8", "C9", "10.00", "2.00", day="2026-10-30")))  # fmt: skip
     state, reason = state_of(uow, "bills", "B9")
     assert state is State.WAITING
-    assert reason.startswith("waiting on archived client: client C9 archived on 2026-10-31 (dated 2026-11-02")
+    assert reason.startswith("waiting on an archived client: client C9 archived on 2026-10-31 (dated 2026-11-02")
     assert state_of(uow, "bills", "B8") == (State.READY, "")
     assert state_of(uow, "clients", "C9") == (State.READY, ""), "a client with activity is created in Xero"
 
@@ -83,7 +83,7 @@ def test_an_archived_client_with_no_activity_is_not_created_until_a_document_nee
 ) -> None:
     load(merge(sample_rows(), {"clients": [client("C9", status="archived", archived_on="2026-10-31")]}))
     state, reason = state_of(uow, "clients", "C9")
-    assert state is State.WAITING and reason.startswith("waiting on dormant: client C9 archived on 2026-10-31")
+    assert state is State.WAITING and reason.startswith("not created in Xero: client C9, archived on 2026-10-31")
     load(bill("B9", "C9", "10.00", "2.00", day="2026-10-01"), sequence=2)
     assert state_of(uow, "clients", "C9") == (State.READY, "")
     assert state_of(uow, "bills", "B9") == (State.READY, "")
@@ -92,5 +92,8 @@ def test_an_archived_client_with_no_activity_is_not_created_until_a_document_nee
 def test_each_allocation_of_a_receipt_has_its_own_state(load: Importer, uow: FakeUnitOfWork) -> None:
     load(merge(sample_rows(), receipt("R7", "C002", {"B002": "300.00", "B404": "5.00"})))
     assert state_of(uow, "receipt_allocations", "R7|B002") == (State.READY, "")
-    assert state_of(uow, "receipt_allocations", "R7|B404") == (State.WAITING, "waiting on not received: bills|B404")
+    assert state_of(uow, "receipt_allocations", "R7|B404") == (
+        State.WAITING,
+        "waiting on a document not received yet: bills|B404",
+    )
     assert state_of(uow, "receipts", "R7") == (State.READY, "")

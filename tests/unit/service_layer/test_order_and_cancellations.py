@@ -7,6 +7,7 @@ from pathlib import Path
 from cynare.domain.documents import Bill, DocKey
 from cynare.domain.lifecycle import State, begin_posting, posted, rejected
 from cynare.service_layer.import_extracts import import_extracts
+from cynare.service_layer.status import entity_status
 from tests.batches import bill, merge, receipt, sample_rows, write_batch
 from tests.unit.service_layer.conftest import NOW, FolderInbox, Importer, RecordingQueue, clock
 from tests.unit.service_layer.fakes import FakeUnitOfWork
@@ -69,6 +70,7 @@ def test_a_cancellation_of_a_bill_not_yet_in_xero_withdraws_it(load: Importer, u
     assert target.state is State.CANCELLED
     assert target.reason == "cancelled in the PMS on 2026-11-24: voided; it never reached Xero"
     assert documents[DocKey("cancellations", "bills|B9")].state is State.CANCELLED
+    assert entity_status(uow, "UK").cancelled == [("bills|B9", target.reason)]
 
 
 def test_a_cancellation_of_a_bill_in_xero_is_ready_to_void_it(load: Importer, uow: FakeUnitOfWork) -> None:
@@ -85,7 +87,7 @@ def test_a_cancellation_of_a_bill_in_xero_is_ready_to_void_it(load: Importer, uo
 def test_a_cancellation_that_arrives_first_waits_then_withdraws_its_bill(load: Importer, uow: FakeUnitOfWork) -> None:
     load(merge(sample_rows(), cancellation("bill", "B9")))
     stored = uow.documents("UK")[DocKey("cancellations", "bills|B9")]
-    assert (stored.state, stored.reason) == (State.WAITING, "waiting on not received: bills|B9")
+    assert (stored.state, stored.reason) == (State.WAITING, "waiting on a document not received yet: bills|B9")
     load(bill("B9", "C001", "10.00", "2.00"), sequence=2)
     documents = uow.documents("UK")
     assert documents[DocKey("bills", "B9")].state is State.CANCELLED
@@ -102,7 +104,7 @@ def test_a_document_whose_parent_was_rejected_says_so_with_the_parents_reason(
     load(receipt("R7", "C002", {"B002": "300.00"}), sequence=2)
     stored = uow.documents("UK")[DocKey("receipt_allocations", "R7|B002")]
     assert stored.state is State.WAITING
-    assert stored.reason == "waiting on parent rejected: bills|B002 (Xero: the period is locked)"
+    assert stored.reason == "waiting on a rejected document: bills|B002 (Xero: the period is locked)"
 
 
 def test_a_batch_whose_manifest_names_another_entity_is_refused(tmp_path: Path, uow: FakeUnitOfWork) -> None:
