@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from azure.storage.blob import BlobServiceClient
 
-from cynare.adapters.blob_inbox import BlobInbox
-from cynare.bootstrap import App, AppSettings, bootstrap
+from cynare.adapters.blob_inbox import BlobInbox, blob_service
+from cynare.adapters.work_queue import StorageWorkQueue
+from cynare.bootstrap import App, AppSettings, unit_of_work
+from cynare.service_layer.import_extracts import import_extracts
 from tests.batches import client, sample_rows, write_batch
 
 ENTITIES = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR"]}, "US": {"base_currency": "USD", "currencies": ["USD"]}}'
 
 
 def app_on_azurite(storage_connection: str, prefix: str) -> App:
-    return bootstrap(AppSettings.from_env({
+    """The app's use case on this test's own tables, container and queue (tests share one Azurite)."""
+    settings = AppSettings.from_env({
         "CYNARE_STORAGE_CONNECTION": storage_connection, "CYNARE_TABLE_PREFIX": prefix,
         "CYNARE_INBOUND_CONTAINER": f"{prefix}in", "CYNARE_ENTITIES": ENTITIES,
-    }))  # fmt: skip
+    })  # fmt: skip
+    inbox = BlobInbox(blob_service(settings.storage), settings.inbound_container).ensure()
+    uow = unit_of_work(settings)
+    queue = StorageWorkQueue(settings.storage, queue=f"{prefix}-post")
+    return App(uow, partial(import_extracts, inbox, uow, queue, partial(datetime.now, UTC)), queue)
 
 
 def upload(container: str, storage_connection: str, folder: Path, entity: str, batch_id: str) -> None:
