@@ -37,13 +37,19 @@ def _tracking(rows: Mapping[str, dict[str, str]]) -> dict[tuple[str, str], str]:
 class HoldJudge:
     """Holds for documents of one import: `known` is what the warehouse and the batch hold, by key."""
 
-    def __init__(self, book: MappingBook, known: Mapping[DocKey, StoredDocument], arriving: Iterable[Document]):
+    def __init__(
+        self,
+        book: MappingBook,
+        known: Mapping[DocKey, StoredDocument],
+        arriving: Iterable[Document],
+        needed: Iterable[DocKey] = (),
+    ) -> None:
         self.book = book
         self.known = dict(known)
         self.arriving = {document.key: document for document in arriving}
         # Every client something arriving refers to: an archived client it refers to is needed in Xero.
-        self.needed = {key for document in self.arriving.values() for key in document.depends_on
-                       if key.dataset == "clients"}  # fmt: skip
+        self.needed = set(needed) | {key for document in self.arriving.values() for key in document.depends_on
+                                     if key.dataset == "clients"}  # fmt: skip
 
     def holds(self, document: Document) -> tuple[Hold, ...]:
         body = document.body

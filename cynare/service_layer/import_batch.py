@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from cynare.domain.cancellations import settle
 from cynare.domain.documents import Cancellation, DocKey, Document
+from cynare.domain.holds import MappingBook
 from cynare.domain.identity import IdentityMap, firm_id_of
 from cynare.domain.lifecycle import Stamp, State, StoredDocument, arrive, reassess
 from cynare.errors import ConcurrentChange
@@ -130,8 +131,9 @@ def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock) -> Impor
         work.reference.store_snapshot(dataset, as_at, rows)
     work.rejections.store(manifest.batch_id, validated.rejections)
     stamp = Stamp(manifest.batch_id, source, manifest.sequence)
-    counts, waiting = _place(work, assembled.documents, stamp, now)
-    released, cancelled = _reassess_waiting(work, now)
+    book = mapping_book(work)  # after this batch's mappings are stored: they may release what waits
+    counts, waiting = _place(work, book, assembled.documents, stamp, now)
+    released, cancelled = _reassess_waiting(work, book, now)
     outcome = ImportOutcome(work.entity, manifest.batch_id, ImportStatus.IMPORTED, rows=validated.counts(), documents=counts,
                             waiting=waiting, released=released, cancelled=cancelled)  # fmt: skip
     record = BatchRecord(work.entity, manifest.batch_id, BatchState.IMPORTED, counts={"rows": outcome.rows},
@@ -159,10 +161,11 @@ def _related(documents: Iterable[Document]) -> set[DocKey]:
     return {key for document in documents for key in (document.key, *document.depends_on)}
 
 
-def _place(work: EntityWork, documents: list[Document], stamp: Stamp, now: Clock) -> tuple[DocumentCounts, int]:
+def _place(
+    work: EntityWork, book: MappingBook, documents: list[Document], stamp: Stamp, now: Clock
+) -> tuple[DocumentCounts, int]:
     created = changed = unchanged = older = waiting = 0
     pending = {document.key: document for document in documents}
-    book = mapping_book(work)
     for _ in range(_CONFLICT_ROUNDS):
         if not pending:
             break
@@ -190,30 +193,28 @@ def _place(work: EntityWork, documents: list[Document], stamp: Stamp, now: Clock
         pending = {key: pending[key] for key in lost}
     if pending:
         raise ConcurrentChange(f"{len(pending)} document(s) kept changing under concurrent writers; import again")
-    _activate_needed_clients(work, documents, now)
+    _activate_needed_clients(work, book, documents, now)
     return DocumentCounts(created, changed, unchanged, older), waiting
 
 
-def _activate_needed_clients(work: EntityWork, documents: list[Document], now: Clock) -> None:
+def _activate_needed_clients(work: EntityWork, book: MappingBook, documents: list[Document], now: Clock) -> None:
     """An archived client held as dormant is created after all once a document refers to it."""
     needed = {key for document in documents for key in document.depends_on if key.dataset == "clients"}
     clients = work.documents.get_many(needed)
-    book = mapping_book(work)
-    judge = HoldJudge(book, clients, [])
-    judge.needed = needed
+    judge = HoldJudge(book, clients, [], needed)
     writes = [decided for stored in clients.values() if stored.state is State.WAITING
               if (decided := reassess(stored, judge.holds(stored.document), now())) is not None]  # fmt: skip
     work.documents.save(writes)  # a lost write is decided again by the next import's reassessment
 
 
-def _reassess_waiting(work: EntityWork, now: Clock) -> tuple[int, int]:
+def _reassess_waiting(work: EntityWork, book: MappingBook, now: Clock) -> tuple[int, int]:
     """Held documents are judged again (a mapping or a document may have arrived); cancellations are settled."""
     waiting = list(work.documents.in_state(State.WAITING))
     cancellations = list(work.documents.in_state(State.READY, "cancellations"))
     if not waiting and not cancellations:
         return 0, 0
     known = work.documents.get_many(_related(stored.document for stored in (*waiting, *cancellations)))
-    judge = HoldJudge(mapping_book(work), known, [])
+    judge = HoldJudge(book, known, [])
     writes: dict[DocKey, StoredDocument] = {}
     for stored in waiting:
         decided = reassess(stored, judge.holds(stored.document), now())
