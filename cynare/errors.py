@@ -5,6 +5,7 @@ CynareError                      anything Cynare Link reports to a person
 ├── BatchRejected                (extract.manifest) a whole batch is refused: broken manifest, hash, header
 ├── IllegalTransition            (domain.lifecycle) a document cannot move from its state to the one asked
 ├── CurrencyError                (domain.money) an amount and a currency that do not fit together
+├── DocumentTooLarge             (adapters.tables.codec) a document bigger than one table row can hold
 └── ConcurrentChange             a record kept changing under concurrent writers: run again
 
 Row-level problems are not exceptions: they are Rejections, kept with the batch. No message

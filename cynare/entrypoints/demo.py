@@ -69,7 +69,7 @@ def run_demo(workdir: str) -> int:
             console.print(status_view(entity_status(app.uow, entity)))
         console.print(f"entities queued for posting to Xero: {', '.join(app.queue.peek_entities()) or 'none'}")
         failed = [outcome for outcome in outcomes if outcome.status in {ImportStatus.REJECTED, ImportStatus.FAILED}]
-        conserved = all(read == accepted + rejected for o in outcomes for read, accepted, rejected in o.rows.values())
+        conserved = all(c.read == c.accepted + c.rejected for o in outcomes for c in o.rows.values())
         console.print(f"every row read is accepted or rejected with a reason: {'yes' if conserved else 'NO'}")
         return 1 if failed or not conserved or not outcomes else 0
 

@@ -14,8 +14,8 @@ _STATES = [state.value for state in State]
 
 
 def print_outcome(console: Console, outcome: ImportOutcome) -> None:
-    read = sum(counts[0] for counts in outcome.rows.values())
-    rejected = sum(counts[2] for counts in outcome.rows.values())
+    read = sum(counts.read for counts in outcome.rows.values())
+    rejected = sum(counts.rejected for counts in outcome.rows.values())
     line = f"{outcome.entity} batch {outcome.batch_id}: {outcome.status}"
     if outcome.status is ImportStatus.IMPORTED:
         documents = outcome.documents

@@ -11,7 +11,7 @@ import csv
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, NamedTuple, Protocol
 
 from cynare.extract.batch_rules import apply_batch_rules
 from cynare.extract.datasets import DATASETS
@@ -30,6 +30,14 @@ class BatchFiles(Protocol):
     def open(self, filename: str) -> AbstractContextManager[IO[bytes]]: ...
 
 
+class RowCounts(NamedTuple):
+    """Rows of one file: every row read is accepted or rejected, never both, never neither."""
+
+    read: int
+    accepted: int
+    rejected: int
+
+
 @dataclass(frozen=True, slots=True)
 class ValidatedBatch:
     manifest: Manifest
@@ -39,10 +47,11 @@ class ValidatedBatch:
     def rejections(self) -> list[Rejection]:
         return [rejection for parsed in self.files.values() for rejection in parsed.rejected]
 
-    def counts(self) -> dict[str, tuple[int, int, int]]:
+    def counts(self) -> dict[str, RowCounts]:
         """Per dataset: rows read, accepted, rejected (read always equals accepted plus rejected)."""
         return {
-            name: (parsed.rows_read, len(parsed.accepted), len(parsed.rejected)) for name, parsed in self.files.items()
+            name: RowCounts(parsed.rows_read, len(parsed.accepted), len(parsed.rejected))
+            for name, parsed in self.files.items()
         }
 
 

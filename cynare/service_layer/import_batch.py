@@ -21,7 +21,7 @@ from cynare.domain.holds import MappingBook
 from cynare.domain.identity import IdentityMap, firm_id_of
 from cynare.domain.lifecycle import Stamp, State, StoredDocument, arrive, reassess
 from cynare.errors import ConcurrentChange
-from cynare.extract.batch import BatchFiles, ValidatedBatch, read_manifest, validate_batch
+from cynare.extract.batch import BatchFiles, RowCounts, ValidatedBatch, read_manifest, validate_batch
 from cynare.extract.datasets import KIND_DATASETS
 from cynare.extract.manifest import BatchRejected, Manifest
 from cynare.extract.rows import IdentityLink, Row
@@ -54,7 +54,7 @@ class ImportOutcome:
     batch_id: str
     status: ImportStatus
     reason: str = ""
-    rows: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # dataset: read, accepted, rejected
+    rows: dict[str, RowCounts] = field(default_factory=dict)
     documents: DocumentCounts = field(default_factory=DocumentCounts)
     waiting: int = 0
     released: int = 0
@@ -104,6 +104,10 @@ def _organisation_mismatch(validated: ValidatedBatch, work: EntityWork) -> str:
                 f"{work.settings.base_currency}: correct whichever is wrong, then upload the batch again"
             )
     return ""
+
+
+def _row_counts(record: BatchRecord) -> dict[str, RowCounts]:
+    return {name: RowCounts(*counts) for name, counts in record.counts.get("rows", {}).items()}
 
 
 def _reject(work: EntityWork, manifest: Manifest, reason: str, now: Clock) -> ImportOutcome:

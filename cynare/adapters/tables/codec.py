@@ -20,14 +20,15 @@ from cynare.domain.documents import DocKey, Document
 from cynare.domain.holds import Hold, HoldKind
 from cynare.domain.lifecycle import HISTORY_KEPT, Stamp, State, StoredDocument, Transition
 from cynare.domain.payloads import body_from_payload, canonical_json, to_payload
+from cynare.errors import CynareError
 
 CHUNK = 30_000
 MAX_CHUNKS = 15
 MAX_ENTITY_BYTES = 1_000_000  # Azure's limit is 1 MiB, keys and property names included
 
 
-class DocumentTooLarge(ValueError):
-    pass
+class DocumentTooLarge(CynareError, ValueError):
+    """A document bigger than one table row can hold (1 MiB)."""
 
 
 def split_text(name: str, text: str) -> dict[str, str]:
