@@ -31,7 +31,7 @@ SETTINGS = (
     "CYNARE_TIME_ZONE",
     "CYNARE_ENTITIES",
 )
-ENTITIES_EXAMPLE = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"]}}'
+ENTITIES_EXAMPLE = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"], "sources": ["pms-1"]}}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +62,16 @@ class AppSettings:
 
 
 def parse_entities(text: str) -> dict[str, EntitySettings]:
-    """CYNARE_ENTITIES: each entity's base currency and the currencies its Xero organisation has."""
+    """CYNARE_ENTITIES: each entity's base currency, the currencies its Xero organisation has, and its PMS sources."""
     if not text.strip():
         return {}
     try:
         raw = json.loads(text)
         entities = {
-            code: EntitySettings(code, str(item["base_currency"]), frozenset(map(str, item["currencies"])))
+            code: EntitySettings(code, str(item["base_currency"]), frozenset(map(str, item["currencies"])),
+                                 frozenset(map(str, item["sources"])))
             for code, item in raw.items()
-        }
+        }  # fmt: skip
     except (ValueError, TypeError, KeyError, AttributeError):
         raise SettingsError(f"CYNARE_ENTITIES is not valid: write it as JSON, e.g. {ENTITIES_EXAMPLE}") from None
     for settings in entities.values():
@@ -78,6 +79,10 @@ def parse_entities(text: str) -> dict[str, EntitySettings]:
         if unknown:
             raise SettingsError(
                 f"CYNARE_ENTITIES: {settings.entity} names unknown currency code(s) {', '.join(unknown)}"
+            )
+        if not settings.sources:
+            raise SettingsError(
+                f"CYNARE_ENTITIES: {settings.entity} declares no source system (the agent's source_system)"
             )
         if settings.base_currency not in settings.currencies:
             raise SettingsError(f"CYNARE_ENTITIES: {settings.entity}'s currencies must include its base currency")

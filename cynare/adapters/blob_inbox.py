@@ -71,3 +71,7 @@ class BlobInbox:
 
     def open_batch(self, entity: str, batch_id: str) -> BlobBatch:
         return BlobBatch(self._container, entity, batch_id)
+
+    def manifest_version(self, entity: str, batch_id: str) -> str:
+        blob = self._container.get_blob_client(f"{entity}/{batch_id}/{MANIFEST_NAME}")
+        return str(blob.get_blob_properties().etag)

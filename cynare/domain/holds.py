@@ -77,7 +77,7 @@ class MappingBook:
     tracking: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (dimension, value) -> "category/option"
     bank: Mapping[str, str] = field(default_factory=dict)
     vat_relief: frozenset[str] = frozenset()  # VAT codes that allow bad-debt relief
-    currencies: frozenset[str] | None = None  # None: the entity's currencies are not set
+    currencies: frozenset[str] = frozenset()  # the organisation's currencies (CYNARE_ENTITIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +141,6 @@ def _amounts(body: Body) -> list[Money]:
 
 
 def _currency(money: Money, book: MappingBook) -> list[Hold]:
-    if book.currencies is None:
-        return [Hold(HoldKind.CURRENCY, f"{money.currency} ({book.entity})",
-                     "the entity's currencies are not set in CYNARE_ENTITIES")]  # fmt: skip
     if money.currency not in book.currencies:
         return [Hold(HoldKind.CURRENCY, f"{money.currency} ({book.entity})",
                      "the organisation does not have this currency; add it in Xero and in CYNARE_ENTITIES")]  # fmt: skip

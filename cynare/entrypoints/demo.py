@@ -31,9 +31,9 @@ ENTITIES = ("UK", "IE", "US")
 DELETED_ALLOCATION = "AX-CREDIT-APPLIED"
 # What the cloud knows of each demo entity's Xero organisation: UK has no CHF, so a CHF bill is held.
 DEMO_ENTITIES = json.dumps({
-    "UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"]},
-    "IE": {"base_currency": "EUR", "currencies": ["EUR", "GBP"]},
-    "US": {"base_currency": "USD", "currencies": ["USD"]},
+    "UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"], "sources": ["demo-pms-1"]},
+    "IE": {"base_currency": "EUR", "currencies": ["EUR", "GBP"], "sources": ["demo-pms-1"]},
+    "US": {"base_currency": "USD", "currencies": ["USD"], "sources": ["demo-pms-1"]},
 })  # fmt: skip
 
 

@@ -21,7 +21,7 @@ def mapping_book(work: EntityWork) -> MappingBook:
         tracking=_tracking(reference.rows("map_tracking")),
         bank={code: row.get("xero_account_code") or "" for code, row in reference.rows("map_bank").items()},
         vat_relief=frozenset(code for code, row in vat_codes.items() if row.get("bad_debt_relief") == "yes"),
-        currencies=settings.currencies if settings is not None else None,
+        currencies=settings.currencies if settings is not None else frozenset(),
     )
 
 

@@ -45,6 +45,7 @@ class ImportStatus(StrEnum):
     IMPORTED = "imported"
     ALREADY_IMPORTED = "already imported"
     REJECTED = "rejected"  # the whole batch refused, with the reason; a corrected batch is imported
+    HELD = "held"  # not imported until the settings allow it (an undeclared source); tried on every run
     FAILED = "failed"  # an unexpected error; the next run tries again
 
 
@@ -62,7 +63,12 @@ class ImportOutcome:
 
 
 def import_batch(
-    batch: BatchFiles, expected_entity: str, uow: UnitOfWork, now: Clock, manifest: Manifest | None = None
+    batch: BatchFiles,
+    expected_entity: str,
+    uow: UnitOfWork,
+    now: Clock,
+    manifest: Manifest | None = None,
+    manifest_version: str = "",
 ) -> ImportOutcome:
     if manifest is None:
         try:
@@ -75,20 +81,26 @@ def import_batch(
         if manifest.entity != expected_entity:
             # The folder decides which entity a batch may feed: a manifest cannot redirect it to another.
             reason = f"manifest names entity {manifest.entity!r} but the batch was delivered for {expected_entity!r}"
-            return _reject(work, manifest, reason, now)
+            return _reject(work, manifest, reason, now, manifest_version)
         previous = work.batches.get(manifest.batch_id)
         if previous is not None and previous.state is BatchState.IMPORTED:
             return ImportOutcome(
                 work.entity, manifest.batch_id, ImportStatus.ALREADY_IMPORTED, rows=previous.counts.get("rows", {})
             )
+        if work.settings is None or manifest.source_system not in work.settings.sources:
+            reason = (
+                f"source system {manifest.source_system!r} is not declared for {work.entity} in CYNARE_ENTITIES: "
+                "add it there if it is the firm's PMS (the batch is then imported on the next run), or delete the batch"
+            )
+            return _reject(work, manifest, reason, now, manifest_version, BatchState.HELD)
         try:
             validated = validate_batch(batch, manifest)
         except BatchRejected as exc:
-            return _reject(work, manifest, exc.reason, now)
+            return _reject(work, manifest, exc.reason, now, manifest_version)
         mismatch = _organisation_mismatch(validated, work)
         if mismatch:
-            return _reject(work, manifest, mismatch, now)
-        return _warehouse(validated, work, now)
+            return _reject(work, manifest, mismatch, now, manifest_version)
+        return _warehouse(validated, work, now, manifest_version)
 
 
 def _organisation_mismatch(validated: ValidatedBatch, work: EntityWork) -> str:
@@ -110,15 +122,23 @@ def _row_counts(record: BatchRecord) -> dict[str, RowCounts]:
     return {name: RowCounts(*counts) for name, counts in record.counts.get("rows", {}).items()}
 
 
-def _reject(work: EntityWork, manifest: Manifest, reason: str, now: Clock) -> ImportOutcome:
-    log.error("batch %s for %s rejected: %s", manifest.batch_id, work.entity, reason)
-    record = BatchRecord(work.entity, manifest.batch_id, BatchState.REJECTED, reason,
-                         source=manifest.source_system, sequence=manifest.sequence, at=now())  # fmt: skip
+def _reject(
+    work: EntityWork,
+    manifest: Manifest,
+    reason: str,
+    now: Clock,
+    manifest_version: str,
+    state: BatchState = BatchState.REJECTED,
+) -> ImportOutcome:
+    log.error("batch %s for %s %s: %s", manifest.batch_id, work.entity, state.value, reason)
+    record = BatchRecord(work.entity, manifest.batch_id, state, reason, source=manifest.source_system,
+                         sequence=manifest.sequence, at=now(), manifest_version=manifest_version)  # fmt: skip
     work.batches.record(record, manifest.model_dump_json())
-    return ImportOutcome(work.entity, manifest.batch_id, ImportStatus.REJECTED, reason)
+    status = ImportStatus.HELD if state is BatchState.HELD else ImportStatus.REJECTED
+    return ImportOutcome(work.entity, manifest.batch_id, status, reason)
 
 
-def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock) -> ImportOutcome:
+def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock, manifest_version: str) -> ImportOutcome:
     manifest = validated.manifest
     source = manifest.source_system
     home = work.identities.home_source() or work.identities.claim_home_source(source)
@@ -141,7 +161,7 @@ def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock) -> Impor
     outcome = ImportOutcome(work.entity, manifest.batch_id, ImportStatus.IMPORTED, rows=validated.counts(), documents=counts,
                             waiting=waiting, released=released, cancelled=cancelled)  # fmt: skip
     record = BatchRecord(work.entity, manifest.batch_id, BatchState.IMPORTED, counts={"rows": outcome.rows},
-                         source=source, sequence=manifest.sequence, at=now())  # fmt: skip
+                         source=source, sequence=manifest.sequence, at=now(), manifest_version=manifest_version)  # fmt: skip
     work.batches.record(record, manifest.model_dump_json())  # last: the import's own commit
     return outcome
 

@@ -15,6 +15,10 @@ class Inbox(Protocol):
 
     def open_batch(self, entity: str, batch_id: str) -> BatchFiles: ...
 
+    def manifest_version(self, entity: str, batch_id: str) -> str:
+        """Changes whenever the batch's manifest is written again (a blob's ETag): a corrected batch."""
+        ...
+
 
 class WorkQueue(Protocol):
     def announce(self, entity: str, reason: str) -> None: ...

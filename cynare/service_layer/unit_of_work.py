@@ -28,7 +28,8 @@ ReferenceRows = Sequence[tuple[str, dict[str, Any]]]
 
 class BatchState(StrEnum):
     IMPORTED = "imported"
-    REJECTED = "rejected"
+    REJECTED = "rejected"  # refused whole, with the reason; skipped until a corrected batch (a new manifest) arrives
+    HELD = "held"  # not imported yet for a reason the cloud's settings can lift (an undeclared source): tried each run
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class BatchRecord:
     source: str = ""
     sequence: int = 0
     at: datetime | None = None
+    manifest_version: str = ""  # the inbox's version of the manifest it was decided on (a blob's ETag)
 
 
 class StateCount(NamedTuple):
@@ -52,11 +54,12 @@ class StateCount(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class EntitySettings:
-    """What the cloud knows of an entity that no extract may say: its organisation's currencies."""
+    """What the cloud knows of an entity that no extract may say: its organisation's currencies, its PMS sources."""
 
     entity: str
     base_currency: str
     currencies: frozenset[str]
+    sources: frozenset[str] = frozenset()  # the source systems whose batches may feed it
 
 
 class BatchRepository(Protocol):
@@ -134,3 +137,7 @@ class EntityWork:
 
 class UnitOfWork(Protocol):
     def for_entity(self, entity: str) -> AbstractContextManager[EntityWork]: ...
+
+    def entities(self) -> list[str]:
+        """The entities declared in the settings: no other entity is ever created."""
+        ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,14 @@ import pytest
 
 from cynare.entrypoints.demo import DEMO_ENTITIES
 from cynare.service_layer.unit_of_work import UnitOfWork
+
+# The demo firm's entities, fed by the demo PMS and by the test batches' source.
+TEST_ENTITIES = json.dumps(
+    {
+        code: {**settings, "sources": [*settings["sources"], "pms-a"]}
+        for code, settings in json.loads(DEMO_ENTITIES).items()
+    }
+)
 
 
 @functools.cache
@@ -31,7 +40,7 @@ def run_now(monkeypatch: pytest.MonkeyPatch, storage_connection: str, unique_nam
     monkeypatch.setenv("CYNARE_INBOUND_CONTAINER", f"{unique_name}in")
     monkeypatch.setenv("CYNARE_TIME_ZONE", "UTC")
     monkeypatch.setenv("CYNARE_IMPORT_LOCAL_TIME", datetime.now(UTC).strftime("%H:%M"))
-    monkeypatch.setenv("CYNARE_ENTITIES", DEMO_ENTITIES)
+    monkeypatch.setenv("CYNARE_ENTITIES", TEST_ENTITIES)
 
 
 def warehouse_of_this_test() -> UnitOfWork:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -11,10 +12,16 @@ from azure.storage.blob import BlobServiceClient
 from cynare.adapters.blob_inbox import BlobInbox, blob_service
 from cynare.adapters.work_queue import StorageWorkQueue
 from cynare.bootstrap import App, AppSettings, unit_of_work
+from cynare.service_layer.unit_of_work import BatchState
 from cynare.service_layer.import_extracts import import_extracts
 from tests.batches import client, sample_rows, write_batch
 
-ENTITIES = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR"]}, "US": {"base_currency": "USD", "currencies": ["USD"]}}'
+ENTITIES = json.dumps(
+    {
+        code: {"base_currency": currency, "currencies": [currency, "GBP"], "sources": ["pms-a"]}
+        for code, currency in (("UK", "GBP"), ("US", "USD"), ("IE", "EUR"))
+    }
+)
 
 
 def app_on_azurite(storage_connection: str, prefix: str) -> App:
@@ -41,10 +48,10 @@ def test_good_batches_go_on_beside_a_broken_one(tmp_path: Path, storage_connecti
     us = write_batch(tmp_path / "us", {"clients": [client("U1", currency="USD")]}, entity="US")
     upload(f"{unique_name}in", storage_connection, tmp_path / "uk", "UK", uk.batch_id)
     upload(f"{unique_name}in", storage_connection, tmp_path / "us", "US", us.batch_id)
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
-    upload(f"{unique_name}in", storage_connection, broken, "IE", "20261125-0000000000000000")
+    ie = write_batch(tmp_path / "ie", {"clients": [client("I1", currency="EUR")]}, entity="IE")
+    good_manifest = (tmp_path / "ie" / "manifest.json").read_bytes()
+    (tmp_path / "ie" / "manifest.json").write_text("{not json", encoding="utf-8")
+    upload(f"{unique_name}in", storage_connection, tmp_path / "ie", "IE", ie.batch_id)
     # Data files with no manifest yet: an upload still under way, which is not a batch.
     upload(f"{unique_name}in", storage_connection, tmp_path / "uk", "UK", "20261126-pending")
     BlobServiceClient.from_connection_string(storage_connection).get_container_client(f"{unique_name}in").delete_blob(
@@ -60,8 +67,15 @@ def test_good_batches_go_on_beside_a_broken_one(tmp_path: Path, storage_connecti
     assert len(outcomes) == 3 and sorted(seen) == ["imported", "imported", "rejected"]
     assert sorted(app.queue.peek_entities()) == ["UK", "US"]
 
-    again = app.import_extracts(None)
-    assert [(outcome.entity, outcome.status) for outcome in again] == [("IE", "rejected")]
+    # The refusal is recorded with its reason and skipped until a corrected batch arrives.
+    with app.uow.for_entity("IE") as work:
+        refused = work.batches.get(ie.batch_id)
+    assert refused is not None and refused.state is BatchState.REJECTED and "not valid JSON" in refused.reason
+    assert app.import_extracts(None) == [], "an unchanged refusal is not tried again"
+    (tmp_path / "ie" / "manifest.json").write_bytes(good_manifest)  # the agent uploads the batch again, whole
+    upload(f"{unique_name}in", storage_connection, tmp_path / "ie", "IE", ie.batch_id)
+    [corrected] = app.import_extracts(None)
+    assert (corrected.entity, corrected.status) == ("IE", "imported")
 
 
 def test_inbox_lists_only_committed_batches(storage_connection: str, unique_name: str, tmp_path: Path) -> None:

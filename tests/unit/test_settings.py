@@ -43,7 +43,7 @@ def test_app_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_entities_give_each_organisations_currencies() -> None:
     settings = AppSettings.from_env(
-        {"CYNARE_ENTITIES": '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR"]}}'}
+        {"CYNARE_ENTITIES": '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR"], "sources": ["pms-a"]}}'}
     )
     assert settings.entities["UK"].currencies == frozenset({"GBP", "EUR"})
 
@@ -53,8 +53,15 @@ def test_entities_give_each_organisations_currencies() -> None:
     [
         ("UK=GBP", "CYNARE_ENTITIES is not valid: write it as JSON"),
         ('{"UK": {"currencies": ["GBP"]}}', "CYNARE_ENTITIES is not valid"),
-        ('{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EURO"]}}', "unknown currency code(s) EURO"),
-        ('{"UK": {"base_currency": "GBP", "currencies": ["EUR"]}}', "must include its base currency"),
+        (
+            '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EURO"], "sources": ["pms-a"]}}',
+            "unknown currency code(s) EURO",
+        ),
+        (
+            '{"UK": {"base_currency": "GBP", "currencies": ["EUR"], "sources": ["pms-a"]}}',
+            "must include its base currency",
+        ),
+        ('{"UK": {"base_currency": "GBP", "currencies": ["GBP"], "sources": []}}', "UK declares no source system"),
     ],
 )
 def test_malformed_entities_name_the_setting(text: str, message: str) -> None:

@@ -44,6 +44,7 @@ class TableBatches:
             "Sequence": EntityProperty(record.sequence, EdmType.INT64),
             "At": record.at,  # None: no property
             "Manifest": manifest_json[:MANIFEST_KEPT],
+            "ManifestVersion": record.manifest_version,
         }
         self._table.upsert_entity(row, mode=UpdateMode.REPLACE)
 
@@ -58,6 +59,7 @@ class TableBatches:
             source=str(row.get("Source", "")),
             sequence=int(sequence.value if isinstance(sequence, EntityProperty) else sequence),
             at=_plain(row.get("At")),
+            manifest_version=str(row.get("ManifestVersion", "")),
         )
 
 

@@ -28,6 +28,9 @@ class TableUnitOfWork:
         self._tables: dict[str, TableClient] = open_tables(settings)
         self._entity_settings = dict(entity_settings)
 
+    def entities(self) -> list[str]:
+        return sorted(self._entity_settings)
+
     @contextmanager
     def for_entity(self, entity: str) -> Iterator[EntityWork]:
         check_entity(entity)

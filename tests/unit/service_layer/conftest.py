@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +15,10 @@ from cynare.service_layer.unit_of_work import EntitySettings
 from tests.batches import Rows, write_batch
 from tests.unit.service_layer.fakes import FakeUnitOfWork
 
+SOURCES = frozenset({"pms-a", "old-pms", "new-pms"})
 SETTINGS = {
-    "UK": EntitySettings("UK", "GBP", frozenset({"GBP", "EUR", "USD"})),
-    "IE": EntitySettings("IE", "EUR", frozenset({"EUR", "GBP"})),
+    "UK": EntitySettings("UK", "GBP", frozenset({"GBP", "EUR", "USD"}), SOURCES),
+    "IE": EntitySettings("IE", "EUR", frozenset({"EUR", "GBP"}), SOURCES),
 }
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
@@ -37,6 +39,10 @@ class FolderInbox:
 
     def open_batch(self, entity: str, batch_id: str) -> FolderBatch:
         return FolderBatch(self.root / entity / batch_id)
+
+    def manifest_version(self, entity: str, batch_id: str) -> str:
+        manifest = (self.root / entity / batch_id / "manifest.json").read_bytes()
+        return hashlib.sha256(manifest).hexdigest()
 
 
 class RecordingQueue:

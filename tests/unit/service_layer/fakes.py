@@ -144,6 +144,9 @@ class FakeUnitOfWork:
             )  # fmt: skip
         yield self.works[entity]
 
+    def entities(self) -> list[str]:
+        return sorted(self.settings)
+
     def documents(self, entity: str) -> dict[DocKey, StoredDocument]:
         with self.for_entity(entity) as work:
             assert isinstance(work.documents, FakeDocuments)

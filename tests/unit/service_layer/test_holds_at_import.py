@@ -61,12 +61,6 @@ def test_a_bill_in_a_currency_the_organisation_lacks_waits(load: Importer, uow: 
     assert state is State.WAITING and reason.startswith("waiting on currency: CHF (UK)")
 
 
-def test_an_entity_without_settings_holds_on_its_currencies(load: Importer, uow: FakeUnitOfWork) -> None:
-    load(sample_rows(), entity="US")
-    state, reason = state_of(uow, "bills", "B001", "US")
-    assert state is State.WAITING and "currencies are not set" in reason
-
-
 def test_a_bill_dated_after_its_clients_archive_date_waits(load: Importer, uow: FakeUnitOfWork) -> None:
     archived = client("C9", status="archived", archived_on="2026-10-31")
     load(merge(sample_rows(), {"clients": [archived]}, bill("B9", "C9", "10.00", "2.00", day="2026-11-02"),

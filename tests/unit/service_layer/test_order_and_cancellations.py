@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cynare.domain.documents import Bill, DocKey
 from cynare.domain.lifecycle import State, begin_posting, posted, rejected
 from cynare.service_layer.import_extracts import import_extracts
@@ -50,15 +52,19 @@ def test_an_entity_with_ready_documents_is_announced_even_when_this_run_changed_
     tmp_path: Path, uow: FakeUnitOfWork
 ) -> None:
     inbox = FolderInbox(tmp_path)
-    write_batch(tmp_path / "UK" / "staging", sample_rows())
-    manifest_dir = next((tmp_path / "UK").iterdir())
-    manifest_dir.rename(tmp_path / "UK" / "b1")
-    first, second = RecordingQueue(), RecordingQueue()
-    import_extracts(inbox, uow, first, clock)
-    with uow.for_entity("UK") as work:  # an interrupted run: the batch's record was not written
-        work.batches.records.clear()  # type: ignore[attr-defined]
-    import_extracts(inbox, uow, second, clock)
-    assert first.announced == ["UK"] and second.announced == ["UK"]
+    manifest = write_batch(tmp_path / "staging", sample_rows())
+    (tmp_path / "UK").mkdir()
+    (tmp_path / "staging").rename(tmp_path / "UK" / manifest.batch_id)
+
+    class Crashing(RecordingQueue):
+        def announce(self, entity: str, reason: str) -> None:
+            raise ConnectionError("the run stopped before announcing")
+
+    with pytest.raises(ConnectionError):
+        import_extracts(inbox, uow, Crashing(), clock)
+    again = RecordingQueue()
+    assert import_extracts(inbox, uow, again, clock) == [], "the batch was imported by the first run"
+    assert again.announced == ["UK"], "the warehouse has ready documents: the entity has work"
 
 
 def test_a_cancellation_of_a_bill_not_yet_in_xero_withdraws_it(load: Importer, uow: FakeUnitOfWork) -> None:
