@@ -12,8 +12,8 @@ from azure.storage.blob import BlobServiceClient
 from cynare.adapters.blob_inbox import BlobInbox, blob_service
 from cynare.adapters.work_queue import StorageWorkQueue
 from cynare.bootstrap import App, AppSettings, unit_of_work
-from cynare.service_layer.unit_of_work import BatchState
 from cynare.service_layer.import_extracts import import_extracts
+from cynare.service_layer.unit_of_work import BatchState
 from tests.batches import client, sample_rows, write_batch
 
 ENTITIES = json.dumps(

@@ -162,11 +162,27 @@ def test_a_payload_over_64_kib_is_split_and_joined(uow: UnitOfWork, settings: St
     assert read(uow, key).document == small.document
 
 
-def test_a_document_too_large_for_one_row_is_refused_before_any_write(uow: UnitOfWork) -> None:
+def test_a_document_too_large_for_one_row_is_kept_in_blob_storage_never_refused(
+    uow: UnitOfWork, settings: StorageSettings
+) -> None:
     huge = arrived(bill("B9", lines=1_200, description="x" * 400))
     with uow.for_entity("UK") as work:
+        assert work.documents.save([arrived(bill("B1")), huge]) == []
+    raw = raw_document(settings, "UK", DocKey("bills", "B9"))
+    assert "Payload" not in raw and raw["PayloadBlob"].startswith("UK/bills/")
+    assert read(uow, DocKey("bills", "B9")).document == huge.document
+    with uow.for_entity("UK") as work:
+        assert [stored.document.key for stored in work.documents.in_state(State.READY, "bills")] == [
+            DocKey("bills", "B1"), DocKey("bills", "B9"),
+        ]  # fmt: skip
+
+
+def test_a_row_that_cannot_fit_even_without_its_payload_is_refused_before_any_write(uow: UnitOfWork) -> None:
+    holds = tuple(Hold(HoldKind.MAPPING, f"nominal {n:06d} (UK)", "x" * 2_000) for n in range(600))
+    too_many_holds = arrived(bill("B9"), holds)
+    with uow.for_entity("UK") as work:
         with pytest.raises(DocumentTooLarge):
-            work.documents.save([arrived(bill("B1")), huge])
+            work.documents.save([arrived(bill("B1")), too_many_holds])
         assert work.documents.get_many([DocKey("bills", "B1"), DocKey("bills", "B9")]) == {}
 
 

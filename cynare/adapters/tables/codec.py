@@ -3,13 +3,14 @@
 One string property holds at most 64 KiB (32K UTF-16 units). canonical_json escapes every
 non-ASCII character, so one Python character is one unit: a payload (or a long list of holds) is
 split over Payload, Payload1, Payload2... History keeps its last entries that fit one property.
-An entity must stay under 1 MiB: a document that cannot is refused before any write.
+An entity must stay under 1 MiB: a payload too long for the row goes to Blob Storage (PayloadBlob
+names it; payload_blobs.py), and a row that still cannot fit is refused before any write.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from azure.data.tables import EdmType, EntityProperty
@@ -24,6 +25,7 @@ from cynare.errors import CynareError
 
 CHUNK = 30_000
 MAX_CHUNKS = 15
+INLINE_PAYLOAD = CHUNK * 10  # longer payloads go to Blob Storage: the row keeps room for holds and history
 MAX_ENTITY_BYTES = 1_000_000  # Azure's limit is 1 MiB, keys and property names included
 
 
@@ -56,7 +58,11 @@ def _history(history: tuple[Transition, ...]) -> str:
     return text[:CHUNK]
 
 
-def to_entity(stored: StoredDocument) -> dict[str, Any]:
+PayloadWriter = Callable[[StoredDocument, str], str]  # (document, payload) -> the blob's name
+PayloadReader = Callable[[str], str]
+
+
+def to_entity(stored: StoredDocument, offload: PayloadWriter | None = None) -> dict[str, Any]:
     document, stamp = stored.document, stored.stamp
     entity: dict[str, Any] = {
         "PartitionKey": document.entity,
@@ -79,7 +85,11 @@ def to_entity(stored: StoredDocument) -> dict[str, Any]:
     }
     holds = [[hold.kind.value, hold.subject, hold.detail] for hold in stored.holds]
     entity.update(split_text("Holds", canonical_json(holds)))
-    entity.update(split_text("Payload", canonical_json(to_payload(document.body))))
+    payload = canonical_json(to_payload(document.body))
+    if len(payload) > INLINE_PAYLOAD and offload is not None:
+        entity["PayloadBlob"] = offload(stored, payload)
+    else:
+        entity.update(split_text("Payload", payload))
     size = entity_size(entity)
     if size > MAX_ENTITY_BYTES:
         raise DocumentTooLarge(f"document {document.key} would take {size} bytes; a table entity holds 1 MiB")
@@ -95,14 +105,18 @@ def _holds(entity: Mapping[str, Any]) -> list[list[str]]:
     return holds
 
 
-def from_entity(entity: Mapping[str, Any]) -> StoredDocument:
+def from_entity(entity: Mapping[str, Any], load: PayloadReader | None = None) -> StoredDocument:
     key = DocKey(str(entity["Dataset"]), str(entity["FirmId"]))
+    blob = entity.get("PayloadBlob")
+    if blob and load is None:
+        raise ValueError(f"document {key} keeps its payload in Blob Storage: read it with a payload reader")
+    payload = load(str(blob)) if blob and load is not None else join_text(entity, "Payload")
     document = Document(
         entity=str(entity["PartitionKey"]),
         key=key,
         source_system=str(entity["SourceSystem"]),
         source_id=str(entity["SourceId"]),
-        body=body_from_payload(key.dataset, json.loads(join_text(entity, "Payload"))),
+        body=body_from_payload(key.dataset, json.loads(payload)),
         rows=_int(entity["Rows"]),
         version=str(entity["Version"]),
     )

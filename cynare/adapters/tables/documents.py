@@ -17,6 +17,7 @@ from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from cynare.adapters.tables.codec import from_entity, to_entity
 from cynare.adapters.tables.keys import odata, partition, row_prefix, row_range
+from cynare.adapters.tables.payload_blobs import PayloadBlobs
 from cynare.adapters.tables.transactions import Operation, chunks
 from cynare.adapters.tables.xero_ids import TableXeroIds
 from cynare.domain.documents import DocKey
@@ -27,10 +28,20 @@ POINT_READS = 50  # up to this many keys of one dataset, point reads beat scanni
 
 
 class TableDocuments:
-    def __init__(self, table: TableClient, xero_ids: TableXeroIds, entity: str) -> None:
+    def __init__(
+        self, table: TableClient, xero_ids: TableXeroIds, entity: str, payloads: PayloadBlobs | None = None
+    ) -> None:
         self._table = table
         self._xero_ids = xero_ids
         self._entity = entity
+        self._payloads = payloads
+
+    def _offload(self, stored: StoredDocument, text: str) -> str:
+        assert self._payloads is not None
+        return self._payloads.put(self._entity, stored.document.key, stored.document.version, text)
+
+    def _decode(self, row: Any) -> StoredDocument:
+        return from_entity(row, self._payloads.get if self._payloads is not None else None)
 
     def get_many(self, keys: Iterable[DocKey]) -> dict[DocKey, StoredDocument]:
         by_dataset: dict[str, set[DocKey]] = {}
@@ -47,7 +58,7 @@ class TableDocuments:
                 row = self._table.get_entity(self._entity, str(key))
             except ResourceNotFoundError:
                 continue
-            yield key, from_entity(row)
+            yield key, self._decode(row)
 
     def _scan(self, wanted: set[DocKey]) -> Iterator[tuple[DocKey, StoredDocument]]:
         # One query over the dataset's keys, bounded by the lowest and highest wanted: a batch of new
@@ -57,12 +68,12 @@ class TableDocuments:
         for row in self._table.query_entities(row_range(self._entity, low, high)):
             key = row_keys.get(str(row["RowKey"]))
             if key is not None:  # decode only what was asked for
-                yield key, from_entity(row)
+                yield key, self._decode(row)
 
     def in_state(self, state: State, dataset: str | None = None) -> Iterator[StoredDocument]:
         where = row_prefix(self._entity, f"{dataset}|") if dataset else partition(self._entity)
         for row in self._table.query_entities(f"{where} and State eq {odata(state.value)}"):
-            yield from_entity(row)
+            yield self._decode(row)
 
     def counts(self) -> list[StateCount]:
         totals: dict[tuple[str, str], list[int]] = {}
@@ -76,7 +87,8 @@ class TableDocuments:
 
     def save(self, documents: Sequence[StoredDocument]) -> list[DocKey]:
         self._check(documents)
-        operations = [_operation(to_entity(stored), stored.etag) for stored in sorted(documents, key=_row_key)]
+        offload = self._offload if self._payloads is not None else None
+        operations = [_operation(to_entity(stored, offload), stored.etag) for stored in sorted(documents, key=_row_key)]
         etags = {str(stored.document.key): stored.etag for stored in documents}
         # The Xero id's index row first: a crash after it leaves a harmless row (see xero_ids.py); a
         # crash before the document write never leaves a posted document that key_for cannot find.

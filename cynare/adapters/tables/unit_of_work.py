@@ -12,11 +12,13 @@ from contextlib import contextmanager
 
 from azure.data.tables import TableClient
 
+from cynare.adapters.blob_inbox import blob_service
 from cynare.adapters.tables.batches import TableBatches
 from cynare.adapters.tables.connection import StorageSettings, open_tables
 from cynare.adapters.tables.documents import TableDocuments
 from cynare.adapters.tables.identities import TableIdentities
 from cynare.adapters.tables.keys import check_entity
+from cynare.adapters.tables.payload_blobs import PayloadBlobs
 from cynare.adapters.tables.reference import TableReference
 from cynare.adapters.tables.rejections import TableRejections
 from cynare.adapters.tables.xero_ids import TableXeroIds
@@ -27,6 +29,7 @@ class TableUnitOfWork:
     def __init__(self, settings: StorageSettings, entity_settings: Mapping[str, EntitySettings]) -> None:
         self._tables: dict[str, TableClient] = open_tables(settings)
         self._entity_settings = dict(entity_settings)
+        self._payloads = PayloadBlobs(blob_service(settings), settings.table_prefix)
 
     def entities(self) -> list[str]:
         return sorted(self._entity_settings)
@@ -39,7 +42,7 @@ class TableUnitOfWork:
         yield EntityWork(
             entity=entity,
             batches=TableBatches(tables["Batches"], entity),
-            documents=TableDocuments(tables["Documents"], xero_ids, entity),
+            documents=TableDocuments(tables["Documents"], xero_ids, entity, self._payloads),
             reference=TableReference(tables["Reference"], entity),
             identities=TableIdentities(tables["Entities"], tables["Identities"], entity),
             xero_ids=xero_ids,
