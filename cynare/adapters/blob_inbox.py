@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import IO
+from typing import IO, Any
 
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient
@@ -48,10 +48,33 @@ class BlobBatch:
     @contextmanager
     def _download(self, filename: str) -> Iterator[IO[bytes]]:
         try:
-            data = self._container.download_blob(self._prefix + filename).readall()
+            downloader = self._container.download_blob(self._prefix + filename)
         except ResourceNotFoundError as exc:
             raise FileNotFoundError(f"{self.name}/{filename} is missing") from exc
-        yield io.BytesIO(data)
+        # Streamed chunk by chunk: memory stays flat in the file's size.
+        yield io.BufferedReader(_ChunkStream(downloader.chunks()), buffer_size=1 << 20)
+
+
+class _ChunkStream(io.RawIOBase):
+    """A readable stream over the blob download's chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 class BlobInbox:
