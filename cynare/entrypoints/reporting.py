@@ -55,11 +55,12 @@ def status_view(status: EntityStatus) -> Group:
             rejections.add_row(item.file, item.column, item.rule, f"{item.rows:,}")
         parts.append(rejections)
     if status.refused_batches:
-        refused = Table(title=f"Entity {status.entity}: batches refused whole", title_justify="left")
+        refused = Table(title=f"Entity {status.entity}: batches refused or held whole", title_justify="left")
         refused.add_column("batch")
+        refused.add_column("state")
         refused.add_column("reason")
         for record in status.refused_batches:
-            refused.add_row(record.batch_id, record.reason)
+            refused.add_row(record.batch_id, record.state.value, record.reason)
         parts.append(refused)
     return Group(*parts)
 

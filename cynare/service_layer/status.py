@@ -32,7 +32,7 @@ class EntityStatus:
     documents: list[StateCount]
     holds: list[HoldCount]
     rejections: list[RejectionCount]
-    refused_batches: list[BatchRecord]
+    refused_batches: list[BatchRecord]  # refused whole, or held until the settings allow them
     cancelled: list[tuple[str, str]]  # (document, why): cancelled in the PMS
 
 
@@ -51,7 +51,7 @@ def entity_status(uow: UnitOfWork, entity: str) -> EntityStatus:
             shape = (rejection.file, rejection.column, _VALUES.sub("…", rejection.rule))
             rejection_counts[shape] += 1
             first_words.setdefault(shape, rejection.rule)
-        refused = [record for record in work.batches.all() if record.state is BatchState.REJECTED]
+        refused = [record for record in work.batches.all() if record.state in {BatchState.REJECTED, BatchState.HELD}]
         cancelled = sorted((str(stored.document.key), stored.reason) for stored in work.documents.in_state(State.CANCELLED)
                            if stored.document.key.dataset != "cancellations")  # fmt: skip
     holds = [HoldCount(reason, ", ".join(sorted(hold_datasets[reason])), count)

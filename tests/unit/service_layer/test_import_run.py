@@ -52,6 +52,8 @@ def test_a_batch_from_an_undeclared_source_is_held_until_the_settings_declare_it
         assert work.identities.home_source() is None, "a stray source never becomes the entity's home"
     [again] = import_extracts(inbox, uow, RecordingQueue(), clock)
     assert again.status is ImportStatus.HELD, "a held batch is tried on every run"
+    [shown] = entity_status(uow, "UK").refused_batches
+    assert (shown.batch_id, shown.state) == (batch_id, BatchState.HELD)
     uk = SETTINGS["UK"]
     uow.works.clear()
     uow.settings["UK"] = dataclasses.replace(uk, sources=uk.sources | {"test-laptop"})
