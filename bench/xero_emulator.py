@@ -41,6 +41,7 @@ import requests
 
 from cynare.sandbox.xero.cli import tune_gc_for_serving
 from cynare.sandbox.xero.emulator import Emulator
+from cynare.sandbox.xero.guard import TOKEN_HEADER
 from cynare.sandbox.xero.seed import ENTITY_CLIENTS, UK_TENANT_ID
 
 BATCH = 50
@@ -79,14 +80,15 @@ def _batch(prefix: str) -> bytes:
     return json.dumps({"Invoices": invoices}).encode()
 
 
-def _serve(ports: multiprocessing.Queue[int], stop: threading.Event) -> None:
+def _serve(ports: multiprocessing.Queue[tuple[int, str]], stop: threading.Event) -> None:
     emulator = Emulator(validate=False)
     # Rate limits would stop a benchmark at 60 a minute: this measures the emulator's own capacity.
     emulator.limits.enabled = False
     # The same collector settings as `cynare sandbox xero` (a long-running server process).
     tune_gc_for_serving()
     emulator.start()
-    ports.put(emulator.port)
+    # The admin token travels back with the port: the stored count is read from /_sandbox/state.
+    ports.put((emulator.port, emulator.admin_token))
     stop.wait()
     emulator.stop()
 
@@ -141,12 +143,12 @@ class _Run:
 def _measure(threads: int, seconds: float) -> _Run:
     """One run against a fresh server child, so that no run inherits the books of another."""
     context = multiprocessing.get_context("spawn")
-    ports: multiprocessing.Queue[int] = context.Queue()
+    ports: multiprocessing.Queue[tuple[int, str]] = context.Queue()
     stop = context.Event()
     server = context.Process(target=_serve, args=(ports, stop), daemon=True)
     server.start()
     try:
-        port = ports.get(timeout=30)
+        port, admin_token = ports.get(timeout=30)
         base = f"http://127.0.0.1:{port}"
         client = ENTITY_CLIENTS["UK"]
         token = requests.post(
@@ -169,7 +171,9 @@ def _measure(threads: int, seconds: float) -> _Run:
         for thread in posters:
             thread.join()
         wall = time.monotonic() - started
-        stored = requests.get(f"{base}/_sandbox/state", timeout=10).json()[UK_TENANT_ID]["invoices"]
+        stored = requests.get(f"{base}/_sandbox/state", headers={TOKEN_HEADER: admin_token}, timeout=10).json()[
+            UK_TENANT_ID
+        ]["invoices"]
         return _Run(threads, wall, sorted(tally.latencies), tally.failures, int(stored))
     finally:
         stop.set()

@@ -20,11 +20,14 @@ def sandbox_xero(
     port: int = typer.Option(8765, help="Loopback port to listen on."),
     snapshot: str | None = typer.Option(None, help="Load state from this snapshot file at start."),
     time_scale: float = typer.Option(1.0, help="Seconds per emulated second (0.0167 makes a minute last 1 s)."),
+    snapshot_dir: str | None = typer.Option(
+        None, help="Folder for /_sandbox/snapshot/save and load (default ./xero-snapshots)."
+    ),
 ) -> None:
     """Serve the local Xero emulator on 127.0.0.1 until stopped."""
     from cynare.sandbox.xero.cli import serve
 
-    serve(port=port, snapshot=snapshot, time_scale=time_scale)
+    serve(port=port, snapshot=snapshot, time_scale=time_scale, snapshot_dir=snapshot_dir)
 
 
 @app.command()

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import requests
 import urllib3
 from xero_python.accounting import Invoices
 from xero_python.exceptions import HTTPStatusException
@@ -54,33 +53,32 @@ def test_direct_actions_change_what_the_api_sees(xero_api, xero_emulator):
     assert xero_api.get_contact(UK, inv.contact.contact_id).contacts[0].email_address == "ap@direct.example"
 
 
-def test_admin_http_surface(xero_api, xero_emulator, tmp_path):
+def test_admin_http_surface(xero_api, xero_emulator, xero_admin):
     inv = xero_api.create_invoices(UK, Invoices(invoices=[invoice(contact="Admin Ltd", amount="50")])).invoices[0]
-    base = f"{xero_emulator.url}/_sandbox"
-    reply = requests.post(
-        f"{base}/UK/bank-feed-receipt", json={"invoice_id": inv.invoice_id, "amount": "60.00"}, timeout=5
-    )
+    reply = xero_admin.post("UK/bank-feed-receipt", {"invoice_id": inv.invoice_id, "amount": "60.00"})
     assert reply.status_code == 200 and reply.json()["PaymentID"]
     assert xero_api.get_invoice(UK, inv.invoice_id).invoices[0].status == "PAID"
-    over = requests.post(f"{base}/UK/bank-feed-receipt", json={"invoice_id": inv.invoice_id, "amount": "1"}, timeout=5)
+    over = xero_admin.post("UK/bank-feed-receipt", {"invoice_id": inv.invoice_id, "amount": "1"})
     assert over.status_code == 400
-    assert requests.post(f"{base}/UK/lock-date", json={"period_lock_date": "2026-06-30"}, timeout=5).status_code == 200
+    assert xero_admin.post("UK/lock-date", {"period_lock_date": "2026-06-30"}).status_code == 200
     assert xero_emulator.tenant("UK").period_lock_date == date(2026, 6, 30)
-    assert requests.post(f"{base}/UK/unsubscribe-currency", json={"code": "USD"}, timeout=5).status_code == 200
+    assert xero_admin.post("UK/unsubscribe-currency", {"code": "USD"}).status_code == 200
     assert xero_emulator.tenant("UK").currencies == ["GBP", "EUR"]
-    state = requests.get(f"{base}/state", timeout=5).json()
+    state = xero_admin.get("state").json()
     assert state[UK]["invoices"] == 1 and state[UK]["period_lock_date"] == "2026-06-30"
-    calls = requests.get(f"{base}/calls", timeout=5).json()
+    calls = xero_admin.get("calls").json()
     assert calls[UK]["calls"] == 2 and calls[UK]["throttled"] == 0
-    snapshot = tmp_path / "books.json"
-    assert requests.post(f"{base}/snapshot/save", json={"path": str(snapshot)}, timeout=5).status_code == 200
-    assert requests.post(f"{base}/reset", timeout=5).status_code == 200
+    saved = xero_admin.post("snapshot/save", {"name": "books.json"})
+    assert saved.status_code == 200 and saved.json()["file"] == str(xero_emulator.snapshot_dir / "books.json")
+    assert xero_admin.post("reset").status_code == 200
     assert xero_emulator.tenant("UK").invoices == {}
-    assert requests.post(f"{base}/snapshot/load", json={"path": str(snapshot)}, timeout=5).status_code == 200
+    assert xero_admin.post("snapshot/load", {"name": "books.json"}).status_code == 200
     restored = xero_emulator.tenant("UK").invoices[inv.invoice_id]
     assert restored.status == "PAID" and restored.amount_paid == Decimal("60.00")
-    assert requests.post(f"{base}/faults", json={"kind": "503", "entity": "UK"}, timeout=5).status_code == 200
+    assert xero_admin.post("faults", {"kind": "503", "entity": "UK"}).status_code == 200
     assert [f.kind for f in xero_emulator.faults.pending()] == ["503"]
+    assert xero_admin.post("faults", {"count": 1}).status_code == 400
+    assert xero_admin.post("reset", [1]).status_code == 400
 
 
 def test_snapshot_round_trip_keeps_every_record(xero_api, xero_emulator, tmp_path):

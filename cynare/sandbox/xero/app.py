@@ -1,5 +1,8 @@
 """The WSGI application: identity endpoints, the Accounting API pipeline and the /_sandbox admin.
 
+Every request first passes the guard (guard.py): Host must name this emulator on loopback and an
+Origin, when sent, must be its own; /_sandbox/ also wants the per-run admin token.
+
 An accounting call goes: contract check of the request, token, tenant, route, rate limits, injected
 fault, Idempotency-Key, the resource rule under the books' lock, then rate headers, contract check of
 the response and the call log.
@@ -19,6 +22,7 @@ from cynare.sandbox.xero import admin, routes
 from cynare.sandbox.xero.call import Call
 from cynare.sandbox.xero.calllog import CallRecord
 from cynare.sandbox.xero.errors import XeroError, bad_request, forbidden, not_found, problem
+from cynare.sandbox.xero.guard import Guard
 from cynare.sandbox.xero.idempotency import Saved, fingerprint
 from cynare.sandbox.xero.jsondates import ms_datetime
 from cynare.sandbox.xero.jsonio import dumps, loads
@@ -47,6 +51,9 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 class XeroApp:
     def __init__(self, emulator: Emulator) -> None:
         self.em = emulator
+        # Bound to the port by Emulator.start before the server answers anything; until then every
+        # request is refused.
+        self.guard = Guard()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -70,6 +77,7 @@ class XeroApp:
         # Xero's paths are case-insensitive; the SDK asks for /Connections.
         lowered = path.lower()
         try:
+            self.guard.check(request.environ.get("HTTP_HOST"), request.headers.get("Origin"))
             if lowered.startswith(PREFIX + "/"):
                 return self.accounting(request)
             if lowered == "/connect/token" and request.method == "POST":

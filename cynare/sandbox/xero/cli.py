@@ -1,12 +1,22 @@
-"""`cynare sandbox xero`: serve the emulator on 127.0.0.1 until interrupted."""
+"""`cynare sandbox xero`: serve the emulator on 127.0.0.1 until interrupted.
+
+At start it prints this run's admin token (send it as X-Sandbox-Token on /_sandbox/ requests) and
+the snapshot folder, the only place /_sandbox/snapshot/save|load may read or write.
+"""
 
 from __future__ import annotations
 
 import gc
 import threading
+from pathlib import Path
 
 from cynare.sandbox.xero import seed
 from cynare.sandbox.xero.emulator import Emulator
+from cynare.sandbox.xero.guard import TOKEN_HEADER
+
+# The snapshot folder when none is given: under the directory the emulator is started from, made on
+# the first save.
+DEFAULT_SNAPSHOT_DIR = "xero-snapshots"
 
 
 def tune_gc_for_serving() -> None:
@@ -23,15 +33,29 @@ def tune_gc_for_serving() -> None:
     gc.set_threshold(100_000, 50, 10)
 
 
-def serve(port: int, snapshot: str | None, time_scale: float) -> None:
-    emulator = Emulator(time_scale=time_scale, snapshot_path=snapshot)
-    tune_gc_for_serving()
+def start(port: int, snapshot: str | None, time_scale: float, snapshot_dir: str | Path | None = None) -> Emulator:
+    """Start a served emulator and print how to reach it, its admin token and snapshot folder.
+
+    `snapshot` is a file the developer names on the command line, loaded from wherever it is;
+    `snapshot_dir` (default `./xero-snapshots`) confines the snapshots web requests save and load.
+    """
+    folder = Path(snapshot_dir) if snapshot_dir is not None else Path.cwd() / DEFAULT_SNAPSHOT_DIR
+    emulator = Emulator(time_scale=time_scale, snapshot_path=snapshot, snapshot_dir=folder)
     url = emulator.start(port)
     print(f"Xero emulator on {url} (time scale {time_scale:g}); accounting at {emulator.accounting_url}")
     print(f"token endpoint {emulator.token_url}; admin under {url}/_sandbox/")
+    print(f"  admin token for this run (send as header {TOKEN_HEADER}): {emulator.admin_token}")
+    print(f"  snapshot folder (/_sandbox/snapshot/save|load take plain file names in it): {emulator.snapshot_dir}")
     for code, tenant_id in seed.TENANT_IDS.items():
         print(f"  {code}: tenant {tenant_id}, client id {seed.ENTITY_CLIENTS[code].client_id}")
-    print("Client secrets are in docs/xero-emulator.md. Ctrl-C to stop.")
+    print("Client secrets are in docs/xero-emulator.md. Ctrl-C to stop.", flush=True)
+    return emulator
+
+
+def serve(port: int, snapshot: str | None, time_scale: float, snapshot_dir: str | Path | None = None) -> None:
+    emulator = start(port, snapshot, time_scale, snapshot_dir)
+    # The books are seeded (or loaded); the process does nothing else from here on.
+    tune_gc_for_serving()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -1,14 +1,17 @@
 """The emulator object: books, identity, limits and faults, served on a loopback port.
 
 In-process tests use its Python API (inspection, faults, what people do in Xero directly); the
-served emulator offers the same under /_sandbox/ (see admin.py).
+served emulator offers the same under /_sandbox/ (see admin.py), to callers that send this run's
+`admin_token` (see guard.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import socket
+import tempfile
 import threading
 from datetime import date
 from decimal import Decimal
@@ -24,6 +27,7 @@ from cynare.sandbox.xero.calllog import CallLog, TenantCounts
 from cynare.sandbox.xero.clock import Clock, ScaledClock
 from cynare.sandbox.xero.contract import ContractChecker, load_spec
 from cynare.sandbox.xero.faults import FaultKind, Faults
+from cynare.sandbox.xero.guard import TOKEN_HEADER
 from cynare.sandbox.xero.idempotency import IdempotencyStore
 from cynare.sandbox.xero.identity import Identity
 from cynare.sandbox.xero.limits import RateLimits
@@ -132,7 +136,13 @@ class _Server(ThreadedWSGIServer):
 
 
 class Emulator:
-    """A stateful, multi-tenant Xero. `validate=True` checks every call against the official spec."""
+    """A stateful, multi-tenant Xero. `validate=True` checks every call against the official spec.
+
+    `snapshot_path` loads the books from any file at start (the developer's own choice);
+    `snapshot_dir` is the only folder /_sandbox/snapshot/save|load may touch (a new temporary folder
+    when not given, made on first use); `admin_token` is what /_sandbox/ requests must send in
+    X-Sandbox-Token (a fresh random one when not given).
+    """
 
     def __init__(
         self,
@@ -142,7 +152,13 @@ class Emulator:
         validate: bool = False,
         spec_path: Path | None = None,
         snapshot_path: str | None = None,
+        snapshot_dir: str | Path | None = None,
+        admin_token: str | None = None,
     ) -> None:
+        if admin_token is not None and not admin_token:
+            raise ValueError("admin_token must not be empty")
+        self.admin_token = admin_token or secrets.token_urlsafe(32)
+        self._snapshot_dir = Path(snapshot_dir).resolve() if snapshot_dir is not None else None
         self.clock: Clock = clock or ScaledClock(time_scale)
         self.lock = threading.RLock()
         self.tenants: dict[str, Tenant] = snapshot.load(snapshot_path) if snapshot_path else seed.fresh_tenants()
@@ -165,6 +181,8 @@ class Emulator:
         # werkzeug logs every request at INFO; a benchmark would spend its time printing.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = _Server(HOST, port, self.app)
+        # Before the first request is served: from now on only this port's Host and Origin pass.
+        self.app.guard.bind(self._server.server_port)
         # A short poll keeps stop() quick: tests start and stop one emulator each.
         server = self._server
         self._thread = threading.Thread(
@@ -180,6 +198,7 @@ class Emulator:
             # A stopped emulator answers nothing, not even on a connection a client kept alive.
             if isinstance(self._server, _Server):
                 self._server.close_connections()
+            self.app.guard.bind(None)
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
@@ -209,6 +228,19 @@ class Emulator:
     @property
     def token_url(self) -> str:
         return f"{self.url}/connect/token"
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The header every /_sandbox/ request must carry."""
+        return {TOKEN_HEADER: self.admin_token}
+
+    @property
+    def snapshot_dir(self) -> Path:
+        """The folder /_sandbox/snapshot/save|load works in (resolved)."""
+        with self.lock:
+            if self._snapshot_dir is None:
+                self._snapshot_dir = Path(tempfile.mkdtemp(prefix="cynare-xero-snapshots-")).resolve()
+            return self._snapshot_dir
 
     # --- identity shortcuts ----------------------------------------------------------------
     def client_for(self, entity: str) -> seed.ClientApp:
@@ -286,6 +318,13 @@ class Emulator:
 
     def load_snapshot(self, path: str | Path) -> None:
         self._replace_books(snapshot.load(path))
+
+    def snapshot_file(self, name: object) -> Path:
+        """The file a web request names for a snapshot: a plain file name inside `snapshot_dir`.
+
+        Raises snapshot.SnapshotNameError for anything else (a path, `..`, a link out of the folder).
+        """
+        return snapshot.confine(self.snapshot_dir, name)
 
     def _replace_books(self, tenants: dict[str, Tenant]) -> None:
         with self.lock:

@@ -7,6 +7,9 @@ conftest.py. Fixtures:
 - `xero_emulator`: a fresh emulator on a free loopback port, contract validation on; the test fails at
   teardown if any request or response broke the spec. Stopped after the test.
 - `make_xero_emulator`: a factory for emulators with another clock or time scale, same checks.
+  Each emulator's snapshot folder is a fresh pytest temporary folder; its admin token is
+  `emulator.admin_token` (`emulator.admin_headers` for requests).
+- `xero_admin`: a `testing.SandboxAdmin` for `xero_emulator`'s /_sandbox/ surface, token included.
 - `xero_accounting`: a factory `(entity="UK") -> AccountingApi` (xero-python, no retries).
 - `xero_api`: the UK entity's AccountingApi.
 - `xero_token`: a factory `(entity) -> access token` by client credentials.
@@ -34,11 +37,13 @@ def xero_spec() -> Any:
 
 
 @pytest.fixture
-def make_xero_emulator(xero_spec: Any) -> Iterator[Callable[..., Emulator]]:
+def make_xero_emulator(xero_spec: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Emulator]]:
     made: list[Emulator] = []
 
     def make(**options: Any) -> Emulator:
         options.setdefault("validate", True)
+        if "snapshot_dir" not in options:
+            options["snapshot_dir"] = tmp_path_factory.mktemp("xero-snapshots")
         emulator = Emulator(**options)
         emulator.start()
         made.append(emulator)
@@ -69,6 +74,15 @@ def xero_accounting(xero_emulator: Emulator) -> Callable[..., Any]:
         return sdk_client(xero_emulator, entity, timeout)
 
     return make
+
+
+@pytest.fixture
+def xero_admin(xero_emulator: Emulator) -> Iterator[Any]:
+    from cynare.sandbox.xero.testing import SandboxAdmin
+
+    admin = SandboxAdmin(xero_emulator)
+    yield admin
+    admin.close()
 
 
 @pytest.fixture

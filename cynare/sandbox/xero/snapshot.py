@@ -1,17 +1,21 @@
 """Saving and loading the books as JSON: a generic codec for the state dataclasses.
 
 Only the books are saved; tokens, rate-limit windows and idempotency keys start afresh on load.
+Over HTTP (/_sandbox/snapshot/...) a snapshot is a plain file name inside the emulator's snapshot
+folder (`confine`); the Python API and the CLI's `--snapshot` take any path the developer names.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import tempfile
 import types
 import typing
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from cynare.sandbox.xero.state import Tenant
@@ -62,9 +66,53 @@ def _decode(kind: Any, value: Any) -> Any:
     return value
 
 
+class SnapshotNameError(ValueError):
+    """A snapshot name from a web request that is not a plain file name inside the snapshot folder."""
+
+
+def confine(folder: Path, name: object) -> Path:
+    """The file `name` inside `folder` (resolved), or SnapshotNameError.
+
+    `name` must be a plain file name: no directory part (either slash), not `.` or `..`, no drive, no
+    NUL; and if it is a symbolic link it must stay inside the folder.
+    """
+    if not isinstance(name, str) or not name:
+        raise SnapshotNameError(f'a snapshot is named by a plain file name such as "books.json" in {folder}')
+    plain = (
+        name not in (".", "..")
+        and "\x00" not in name
+        and "/" not in name
+        and "\\" not in name
+        and Path(name).name == name
+        and PureWindowsPath(name).name == name
+    )
+    if not plain:
+        raise SnapshotNameError(
+            f"snapshot name {name!r} refused: only a plain file name inside the snapshot folder {folder}"
+        )
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if target.parent != root:
+        raise SnapshotNameError(f"snapshot name {name!r} refused: it is a link out of the snapshot folder {root}")
+    return target
+
+
 def save(tenants: dict[str, Tenant], path: str | Path) -> None:
+    """Write the books to `path` whole: a temporary file beside it, then renamed over it.
+
+    The rename replaces whatever `path` is (a link included) rather than writing through it, and a
+    reader never sees half a snapshot.
+    """
     data = {"format": FORMAT, "tenants": [_encode(t) for t in tenants.values()]}
-    Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, indent=1))
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def load(path: str | Path) -> dict[str, Tenant]:

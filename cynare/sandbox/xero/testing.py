@@ -1,10 +1,12 @@
-"""Helpers for tests and scripts: a xero-python client pointed at an emulator, with no silent retries."""
+"""Helpers for tests and scripts: a xero-python client pointed at an emulator, with no silent retries,
+and a client for its /_sandbox/ admin surface that sends the run's admin token."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+import requests
 import urllib3
 from xero_python.accounting import AccountingApi
 from xero_python.api_client import ApiClient, Configuration
@@ -45,3 +47,26 @@ def sdk_client(emulator: Emulator, entity: str, timeout: float | None = None) ->
         num_pools=2, maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout) if timeout else None
     )
     return AccountingApi(api_client, base_url=emulator.accounting_url)
+
+
+class SandboxAdmin:
+    """The served emulator's /_sandbox/ admin surface, with the run's admin token on every request.
+
+    `admin.get("state")`, `admin.post("UK/lock-date", {"period_lock_date": "2026-06-30"})`,
+    `admin.post("snapshot/save", {"name": "books.json"})`; each returns the `requests.Response`.
+    """
+
+    def __init__(self, emulator: Emulator, timeout: float = 10.0) -> None:
+        self.base = f"{emulator.url}/_sandbox"
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers.update(emulator.admin_headers)
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(f"{self.base}/{path.lstrip('/')}", timeout=self.timeout)
+
+    def post(self, path: str, body: Any = None) -> requests.Response:
+        return self.session.post(f"{self.base}/{path.lstrip('/')}", json=body, timeout=self.timeout)
+
+    def close(self) -> None:
+        self.session.close()
