@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Final, NamedTuple
 
 from cynare.domain.money import has_valid_precision, quantize
 from cynare.extract.datasets import DATASETS
@@ -26,13 +27,22 @@ from cynare.extract.rows import (
 
 Files = dict[str, ParsedFile]
 
+# The most parts one document may have. A document is posted to Xero as one request and warehoused
+# as one table row of at most 1 MiB with its parts (a bill with its lines; a return with the
+# allocations it reverses); each allocation of a receipt is a document of its own, but the receipt
+# is checked and posted with all of them. Beyond these a document is a PMS export gone wrong (a join
+# that repeats rows) or one to split in the PMS.
+MAX_LINES: Final = 500  # lines of a bill or a credit note
+MAX_ALLOCATIONS: Final = 1_000  # allocations of a receipt
+MAX_RETURNED_PARTS: Final = 1_000  # allocations a partial return reverses
+
 
 def apply_batch_rules(files: Files) -> None:
     for parsed in files.values():
         _reject_duplicate_keys(parsed)
     _one_as_at_date(files.get("debtors"))
-    for parent, part, rule, orphan, childless in _PARTS:
-        _check_parts(files, parent, part, DATASETS[parent].key[0], rule, orphan=orphan, childless=childless)
+    for parts in _PARTS:
+        _check_parts(files, parts)
 
 
 def _reject_duplicate_keys(parsed: ParsedFile) -> None:
@@ -121,40 +131,63 @@ def _returned_allocations_rule(returned: Row, parts: list[Row]) -> tuple[str, st
     return None
 
 
+class _Parts(NamedTuple):
+    """A document dataset, the dataset of its parts and the rules between them."""
+
+    parent: str
+    part: str
+    rule: PartsRule
+    orphan: str  # what a part whose parent is not in the batch is told
+    childless: str | None  # what a parent with no parts is told (None: it may have none)
+    most: int  # the most parts a parent may have
+    counted: str  # what its parts are called
+    too_many: str  # what a parent with more is told
+
+
 _CHANGED = "(a changed {0} is extracted with all its {1})"
-_PARTS: tuple[tuple[str, str, PartsRule, str, str | None], ...] = (
-    ("bills", "bill_lines", _lines_rule,
-     "has no header in bills.csv of this batch " + _CHANGED.format("bill", "lines"), "has no lines in bill_lines.csv"),
-    ("credit_notes", "credit_note_lines", _lines_rule,
-     "has no header in credit_notes.csv of this batch " + _CHANGED.format("credit note", "lines"),
-     "has no lines in credit_note_lines.csv"),
-    ("receipts", "receipt_allocations", _receipt_allocations_rule,
-     "has no receipt in receipts.csv of this batch " + _CHANGED.format("receipt", "allocations"),
-     "has no allocations in receipt_allocations.csv (cash with no bill is an unallocated receipt)"),
-    ("returned_receipts", "returned_allocations", _returned_allocations_rule,
-     "has no return in returned_receipts.csv of this batch", None),
+_PARTS: tuple[_Parts, ...] = (
+    _Parts("bills", "bill_lines", _lines_rule,
+           "has no header in bills.csv of this batch " + _CHANGED.format("bill", "lines"),
+           "has no lines in bill_lines.csv",
+           MAX_LINES, "lines", f"a bill may have at most {MAX_LINES} lines; split it in the PMS"),
+    _Parts("credit_notes", "credit_note_lines", _lines_rule,
+           "has no header in credit_notes.csv of this batch " + _CHANGED.format("credit note", "lines"),
+           "has no lines in credit_note_lines.csv",
+           MAX_LINES, "lines", f"a credit note may have at most {MAX_LINES} lines; split it in the PMS"),
+    _Parts("receipts", "receipt_allocations", _receipt_allocations_rule,
+           "has no receipt in receipts.csv of this batch " + _CHANGED.format("receipt", "allocations"),
+           "has no allocations in receipt_allocations.csv (cash with no bill is an unallocated receipt)",
+           MAX_ALLOCATIONS, "allocations",
+           f"a receipt may be allocated to at most {MAX_ALLOCATIONS} bills; record it as several receipts in the PMS"),
+    _Parts("returned_receipts", "returned_allocations", _returned_allocations_rule,
+           "has no return in returned_receipts.csv of this batch", None,
+           MAX_RETURNED_PARTS, "parts", f"a return may reverse at most {MAX_RETURNED_PARTS} allocations"),
 )  # fmt: skip
 
 
-def _check_parts(
-    files: Files, parent_name: str, part_name: str, link: str, rule: PartsRule, *, orphan: str, childless: str | None
-) -> None:
-    parents, parts = files.get(parent_name), files.get(part_name)
+def _check_parts(files: Files, spec: _Parts) -> None:
+    parents, parts = files.get(spec.parent), files.get(spec.part)
     if parents is None and parts is None:
         return
+    link = DATASETS[spec.parent].key[0]
     by_parent: dict[str, list[tuple[int, Row]]] = defaultdict(list)
     for line, part in parts.accepted if parts else []:
         by_parent[getattr(part, link)].append((line, part))
     kept_parents: list[tuple[int, Row]] = []
     # Parents refused by their own row rules, and those refused below for their parts.
     rejected_ids: set[str] = set(parents.rejected_keys) if parents else set()
+    too_many: set[str] = set()  # parents refused for having too many parts: their parts say why
     for line, parent in parents.accepted if parents else []:
         key = getattr(parent, link)
         own = by_parent.get(key, [])
-        if not own and childless is not None:
-            broken: tuple[str, str] | None = (link, f"{key} {childless}")
+        broken: tuple[str, str] | None
+        if len(own) > spec.most:
+            too_many.add(key)
+            broken = (link, f"{key} has {len(own)} {spec.counted}: {spec.too_many}")
+        elif not own and spec.childless is not None:
+            broken = (link, f"{key} {spec.childless}")
         else:
-            broken = rule(parent, [part for _, part in own])
+            broken = spec.rule(parent, [part for _, part in own])
         if broken is None:
             kept_parents.append((line, parent))
             continue
@@ -172,11 +205,10 @@ def _check_parts(
         if key in accepted_ids:
             kept_parts.append((line, part))
         elif key in rejected_ids:
-            parts.rejected.append(
-                Rejection(
-                    parts.dataset.filename, line, link, f"its {parent_name[:-1].replace('_', ' ')} {key} was rejected"
-                )
-            )
+            reason = f"its {spec.parent[:-1].replace('_', ' ')} {key} was rejected"
+            if key in too_many:
+                reason = f"{reason}: {spec.too_many}"
+            parts.rejected.append(Rejection(parts.dataset.filename, line, link, reason))
         else:
-            parts.rejected.append(Rejection(parts.dataset.filename, line, link, f"{key} {orphan}"))
+            parts.rejected.append(Rejection(parts.dataset.filename, line, link, f"{key} {spec.orphan}"))
     parts.accepted = kept_parts

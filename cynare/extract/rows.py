@@ -6,10 +6,9 @@ add up to the receipt) live in `cynare.extract.batch_rules`.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from cynare.domain.money import has_valid_precision
 from cynare.extract.fields import (
@@ -17,11 +16,13 @@ from cynare.extract.fields import (
     Currency,
     Identifier,
     IsoDate,
+    LineNumber,
     NonNegativeAmount,
     OptionalDate,
     OptionalEmail,
     OptionalIdentifier,
     OptionalPercent,
+    OptionalPositiveAmount,
     OptionalQuantity,
     OptionalText,
     OptionalUnitPrice,
@@ -135,7 +136,7 @@ class _LineRules(Row):
 
 class BillLine(_LineRules):
     bill_id: Identifier
-    line_no: Annotated[int, Field(ge=1, le=9999)]
+    line_no: LineNumber
     description: Text
     nominal_code: Identifier
     vat_code: Identifier
@@ -166,7 +167,7 @@ class CreditNote(RowWithMoney):
 
 class CreditNoteLine(_LineRules):
     credit_note_id: Identifier
-    line_no: Annotated[int, Field(ge=1, le=9999)]
+    line_no: LineNumber
     description: Text
     nominal_code: Identifier
     vat_code: Identifier
@@ -235,7 +236,7 @@ class ReturnedReceipt(RowWithMoney):
     date: IsoDate
     currency: Currency  # the receipt's
     reason: Text
-    amount: Annotated[Decimal | None, Field(default=None, allow_inf_nan=False, gt=0)] = None
+    amount: OptionalPositiveAmount = None
 
 
 class ReturnedAllocation(Row):

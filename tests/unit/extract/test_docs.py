@@ -9,8 +9,11 @@ from typing import Literal, get_args, get_origin
 
 import pytest
 
+from cynare.extract import batch_rules, fields
 from cynare.extract.datasets import DATASETS, DOCUMENT_DATASETS, FORMAT_VERSION, Dataset, Role
 from cynare.extract.manifest import BatchRejected, Manifest, compute_batch_id
+from cynare.extract.reader import CELL_LIMIT
+from tests.unit.extract.csvbatch import dataset_csv, good, only_rejection, parse_rows, validate
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "extract-format.md"
 SECTION = re.compile(r"^### `(?P<name>[a-z_]+)`$", re.MULTILINE)
@@ -248,3 +251,57 @@ def test_holds_name_every_check_and_its_reason() -> None:
     for said in ("map_nominal", "map_vat", "map_tracking", "map_bank", "currency", "bad_debt_relief",
                  "archived_on", "`waiting on mapping: nominal 4010 (UK)", "not created in Xero"):  # fmt: skip
         assert said in holds, said
+
+
+# --- limits and rejections (issue 8)
+
+
+def test_the_limits_chapter_gives_the_codes_limits() -> None:
+    limits = prose("Limits")
+    for said in (
+        f"below 10^{fields.AMOUNT_DIGITS} in absolute value, at most {fields.AMOUNT_PLACES} decimal places",
+        f"greater than 0, below 10^{fields.RATE_DIGITS}, at most {fields.RATE_PLACES} decimal places",
+        f"| {fields.FIRST_DATE} to {fields.LAST_DATE} |",
+        f"| id | {fields.ID_MAX} characters of printable ASCII |",
+        f"| text | {fields.TEXT_MAX} characters |",
+        f"| email | {fields.EMAIL_MAX} characters |",
+        f"| cell | {CELL_LIMIT:,} characters |",
+        f"| lines of a bill or a credit note | {batch_rules.MAX_LINES:,} |",
+        f"| allocations of a receipt | {batch_rules.MAX_ALLOCATIONS:,} |",
+        f"| allocations a partial return reverses | {batch_rules.MAX_RETURNED_PARTS:,} |",
+        f"at most its first {fields.SHOWN} characters",
+    ):
+        assert said in limits, said
+    assert f"a cell holds at most {CELL_LIMIT:,} characters" in prose("CSV rules")
+    assert f"from **{fields.FIRST_DATE} to {fields.LAST_DATE}**" in prose("CSV rules")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "column", "cell"),
+    [
+        ("bills", "total", "1,000.00"),
+        ("bills", "total", "10000000000000"),
+        ("bills", "date", "0001-01-01"),
+        ("clients", "client_id", "C\u200b001"),
+        ("clients", "name", "Smith\x00Co"),
+        ("clients", "address_line1", "x" * (CELL_LIMIT + 1)),
+    ],
+)
+def test_the_rejection_examples_are_what_the_reader_says(dataset: str, column: str, cell: str) -> None:
+    rejection = only_rejection(parse_rows(dataset, good(dataset, **{column: cell})))
+    assert f", column {column}: {rejection.rule}\n" in chapter("Rejections: a row or the whole batch")
+
+
+def test_the_limit_examples_are_what_the_batch_rules_say() -> None:
+    lines = [good("bill_lines", bill_id="B0042", line_no=str(n), quantity="", unit_price="") for n in range(1, 502)]
+    batch = validate(
+        {
+            "bills": dataset_csv("bills", [good("bills", bill_id="B0042")]),
+            "bill_lines": dataset_csv("bill_lines", lines),
+        }
+    )
+    bill, line = batch.files["bills"].rejected[0], batch.files["bill_lines"].rejected[-1]
+    limits = chapter("Limits")
+    assert f"bills.csv row 7, column bill_id: {bill.rule}\n" in limits
+    assert f"bill_lines.csv row 913, column bill_id: {line.rule}\n" in limits
+    assert f"column bill_id: {bill.rule}\n" in chapter("Rejections: a row or the whole batch")

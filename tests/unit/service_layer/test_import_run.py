@@ -17,11 +17,12 @@ from tests.unit.service_layer.conftest import SETTINGS, FolderInbox, RecordingQu
 from tests.unit.service_layer.fakes import FakeUnitOfWork
 
 
-def commit(inbox: FolderInbox, entity: str, **options: object) -> str:
+def commit(inbox: FolderInbox, entity: str, folder: str | None = None, **options: object) -> str:
+    """A batch for `entity`, delivered under `folder` (the entity's own by default)."""
     staging = inbox.root.parent / "staging"
     manifest = write_batch(staging, sample_rows(), entity=entity, **options)  # type: ignore[arg-type]
-    (inbox.root / entity).mkdir(parents=True, exist_ok=True)
-    staging.rename(inbox.root / entity / manifest.batch_id)
+    (inbox.root / (folder or entity)).mkdir(parents=True, exist_ok=True)
+    staging.rename(inbox.root / (folder or entity) / manifest.batch_id)
     return manifest.batch_id
 
 
@@ -34,7 +35,7 @@ def inbox(tmp_path: Path) -> FolderInbox:
 def test_a_folder_that_is_not_a_declared_entity_is_refused_and_nothing_is_created(
     inbox: FolderInbox, uow: FakeUnitOfWork, folder: str
 ) -> None:
-    commit(inbox, folder)
+    commit(inbox, "UK", folder)  # a look-alike folder: the contract refuses such a name in a manifest anyway
     [outcome] = import_extracts(inbox, uow, RecordingQueue(), clock)
     assert outcome.status is ImportStatus.REJECTED
     assert "is not an entity declared in CYNARE_ENTITIES (IE, UK)" in outcome.reason
