@@ -1,29 +1,48 @@
 """Adapter: one Blob Storage container through azure-storage-blob.
 
 Built from a container SAS URL, a connection string (local emulator), or an account URL with an
-azure-identity credential (a service principal's certificate). Errors leave here as the agent's
-own exceptions whose messages name the blob and the failure's kind, never a URL or a key.
+azure-identity credential (a service principal's certificate), as credentials.py reads and checks
+them. Errors leave here as the agent's own exceptions whose messages name the blob and the
+failure's kind, never a URL or a key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
+    ResourceModifiedError,
     ResourceNotFoundError,
     ServiceRequestError,
     ServiceResponseError,
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
-from cynare.agent.config import AgentConfig, ConfigError, require_env
-from cynare.agent.errors import AgentError, BlobExists, CannotRead, StorageError, TransientStorageError
+from cynare.agent.config import AgentConfig, ConfigError
+from cynare.agent.credentials import (
+    ConnectionStringCredential,
+    Container,
+    IdentityCredential,
+    SasCredential,
+    container_credential,
+)
+from cynare.agent.errors import (
+    AgentError,
+    BlobChanged,
+    BlobExists,
+    CannotRead,
+    CreateRefused,
+    StorageError,
+    TransientStorageError,
+)
 from cynare.agent.redact import redact
 
 _SDK_OPTIONS: dict[str, Any] = {"retry_total": 2, "connection_timeout": 20, "read_timeout": 120}
@@ -40,6 +59,12 @@ def _translate(exc: AzureError, what: str) -> AgentError:
     if isinstance(exc, HttpResponseError) and (status is None or status >= 500 or status in (408, 429)):
         return TransientStorageError(detail)
     return StorageError(redact(detail))
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    data: bytes
+    etag: str | None  # the version read: a delete made on condition of it spares a newer one
 
 
 class ContainerStore:
@@ -88,6 +113,14 @@ class ContainerStore:
             )
         except ResourceExistsError:
             raise BlobExists(f"{self.name}/{blob} already exists") from None
+        except HttpResponseError as exc:
+            if exc.status_code == 403 and getattr(exc, "error_code", None) == "AuthorizationPermissionMismatch":
+                # What a create-only SAS answers for a blob that exists, and any SAS without create.
+                raise CreateRefused(
+                    f"upload {self.name}/{blob}: AuthorizationPermissionMismatch (HTTP 403): the credential is not "
+                    "allowed to create this blob; check its permissions (create) and expiry"
+                ) from None
+            raise _translate(exc, f"upload {self.name}/{blob}") from None
         except AzureError as exc:
             raise _translate(exc, f"upload {self.name}/{blob}") from None
 
@@ -98,48 +131,51 @@ class ContainerStore:
             raise _translate(exc, f"list {self.name}/{prefix}") from None
         yield from names
 
-    def download(self, blob: str) -> bytes:
+    def download(self, blob: str) -> Downloaded:
         try:
-            return bytes(self._container.download_blob(blob).readall())
+            stream = self._container.download_blob(blob)
+            return Downloaded(bytes(stream.readall()), getattr(stream.properties, "etag", None))
         except AzureError as exc:
             raise _translate(exc, f"download {self.name}/{blob}") from None
 
-    def delete(self, blob: str) -> None:
+    def delete(self, blob: str, etag: str | None = None) -> None:
+        """Delete the blob (only the version `etag` when given: BlobChanged when it was replaced since)."""
+        conditions: dict[str, Any] = {}
+        if etag:
+            conditions = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
         try:
-            self._container.delete_blob(blob)
+            self._container.delete_blob(blob, **conditions)
         except ResourceNotFoundError:
             pass
+        except ResourceModifiedError:
+            raise BlobChanged(f"{self.name}/{blob} was replaced after it was read") from None
+        except HttpResponseError as exc:
+            if exc.status_code == 412:
+                raise BlobChanged(f"{self.name}/{blob} was replaced after it was read") from None
+            raise _translate(exc, f"delete {self.name}/{blob}") from None
         except AzureError as exc:
             raise _translate(exc, f"delete {self.name}/{blob}") from None
 
 
-def open_container(config: AgentConfig, which: str) -> ContainerStore:
+def open_container(config: AgentConfig, which: Container) -> ContainerStore:
     """`which` is "inbound" or "writeback"; the container name comes from the configuration."""
     storage = config.storage
     name = storage.inbound_container if which == "inbound" else storage.writeback_container
-    sas = _secret(getattr(storage, f"{which}_sas_url"), getattr(storage, f"{which}_sas_url_env"), f"{which} SAS URL")
-    if sas:
-        return ContainerStore(ContainerClient.from_container_url(sas, **_SDK_OPTIONS))
-    connection = _secret(storage.connection_string, storage.connection_string_env, "storage connection string")
-    if connection:
-        service = BlobServiceClient.from_connection_string(connection, **_SDK_OPTIONS)
+    credential = container_credential(config, which)
+    try:
+        if isinstance(credential, SasCredential):
+            return ContainerStore(ContainerClient.from_container_url(credential.container_url, **_SDK_OPTIONS))
+        if isinstance(credential, ConnectionStringCredential):
+            service = BlobServiceClient.from_connection_string(credential.value, **_SDK_OPTIONS)
+            return ContainerStore(service.get_container_client(name))
+        assert isinstance(credential, IdentityCredential)
+        service = BlobServiceClient(credential.account_url, credential=_credential(config), **_SDK_OPTIONS)
         return ContainerStore(service.get_container_client(name))
-    if storage.account_url:
-        return ContainerStore(
-            BlobServiceClient(storage.account_url, credential=_credential(config), **_SDK_OPTIONS).get_container_client(
-                name
-            )
-        )
-    raise ConfigError(
-        f"no storage credential for the {which} container: set {which}_sas_url_env, or account_url with "
-        "tenant_id, client_id and certificate_path (see docs/agent.md)"
-    )
-
-
-def _secret(plain: str | None, env: str | None, what: str) -> str | None:
-    if env:
-        return require_env(env, f"the {what}")
-    return plain
+    except (ValueError, TypeError):  # what the library still refuses; its message may quote the value
+        raise ConfigError(
+            f"{credential.setting}: the storage library cannot use this value for the {which} container "
+            f"({name}); check it against docs/agent.md (Configure, [storage])"
+        ) from None
 
 
 def _credential(config: AgentConfig) -> Any:
@@ -147,9 +183,14 @@ def _credential(config: AgentConfig) -> Any:
     if storage.tenant_id and storage.client_id and storage.certificate_path:
         from azure.identity import CertificateCredential
 
-        return CertificateCredential(
-            storage.tenant_id, storage.client_id, certificate_path=str(config.resolve(storage.certificate_path))
-        )
+        path = config.resolve(storage.certificate_path)
+        try:
+            return CertificateCredential(storage.tenant_id, storage.client_id, certificate_path=str(path))
+        except (OSError, ValueError, TypeError):
+            raise ConfigError(
+                f"storage.certificate_path: the certificate {path} cannot be read or is not a PEM or PKCS12 "
+                "certificate with its private key; export the service principal's certificate with its key"
+            ) from None
     if storage.tenant_id and storage.client_id and storage.client_secret:
         from azure.identity import ClientSecretCredential
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cynare.agent.blob_store import ContainerStore, open_container
 from cynare.agent.config import AgentConfig, ConfigError, ExportFilesSource, SqlSource
+from cynare.agent.credentials import uses_connection_string
 from cynare.agent.extract import Extractor, Identity, Progress
 from cynare.agent.retry import Backoff
 from cynare.agent.sources import Source
@@ -73,22 +74,16 @@ def backoff(config: AgentConfig) -> Backoff:
     return Backoff(config.storage.retries, config.storage.backoff_seconds)
 
 
-def _by_connection_string(config: AgentConfig, which: str) -> bool:
-    storage = config.storage
-    sas = getattr(storage, f"{which}_sas_url") or getattr(storage, f"{which}_sas_url_env")
-    return not sas and bool(storage.connection_string or storage.connection_string_env)
-
-
 def inbound(config: AgentConfig) -> ContainerStore:
     store = open_container(config, "inbound")
-    if _by_connection_string(config, "inbound"):
+    if uses_connection_string(config, "inbound"):
         store.ensure_exists()  # the local emulator starts empty; in Azure the deployment creates it
     return store
 
 
 def writeback_inbox(config: AgentConfig) -> ContainerStore:
     store = open_container(config, "writeback")
-    if _by_connection_string(config, "writeback"):  # a SAS may not even ask whether its container exists
+    if uses_connection_string(config, "writeback"):  # a SAS may not even ask whether its container exists
         store.ensure_exists()
     return store
 

@@ -12,22 +12,14 @@ before it looks for the blob (403 refused, 404 allowed).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
-from typing import Final
-
 from cynare.agent.blob_store import ContainerStore
 from cynare.agent.check import Finding
 from cynare.agent.config import AgentConfig
+from cynare.agent.create_once import EMPTY_SHA256 as _EMPTY_SHA256
+from cynare.agent.create_once import PROBE_FOLDER, probe_name
 from cynare.agent.errors import AgentError, CannotRead, StorageError
 
-PROBE_FOLDER: Final = "_agent-check"
-_EMPTY_SHA256: Final = hashlib.sha256(b"").hexdigest()
-
-
-def probe_name() -> str:
-    return f"{PROBE_FOLDER}/{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}.probe"
+__all__ = ["PROBE_FOLDER", "check_storage", "probe_inbound", "probe_writeback"]
 
 
 def check_storage(config: AgentConfig) -> list[Finding]:

@@ -8,6 +8,7 @@ the row as the dataset's CSV file numbers it (the header is row 1), the row's ke
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -28,16 +29,24 @@ def _text(value: Any) -> str:
     return value if value.__class__ is str else str(value)
 
 
+_PLAIN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def _decimal(value: Any) -> str:
     if value is None or value == "":
         return ""
     if value.__class__ is str:
+        text = value.strip()
+        if _PLAIN.fullmatch(text):
+            return text
+        # Text the PMS keeps in another notation (1E+3, +120, 1_200.00) is written in the contract's plain one;
+        # digits that are not ASCII are refused rather than guessed.
         try:
-            if not Decimal(value).is_finite():
-                raise ValueError(f"{value!r} is not a finite amount")
+            if not text.isascii() or not Decimal(text).is_finite():
+                raise ValueError(f"{value!r} is not a finite amount in ASCII digits")
         except InvalidOperation:
             raise ValueError(f"{value!r} is not a decimal number (expected e.g. 1234.50)") from None
-        return value.strip()
+        return format(Decimal(text), "f")
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, bool):

@@ -90,6 +90,8 @@ class StorageSection(_Section):
 class WritebackSql(_Section):
     already_applied: str | None = None
     mark_applied: str | None = None
+    # Per item kind, a query returning a row when the item's PMS document belongs to :entity.
+    targets: dict[str, str] = Field(default_factory=dict)
     statements: dict[str, list[str]] = Field(default_factory=dict)
 
 

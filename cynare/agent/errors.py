@@ -6,8 +6,10 @@ AgentError                  anything the agent reports to a person and stops on
 ├── SourceBusy              the PMS is locked or busy after every retry: try again later
 ├── StorageUnavailable      storage could not be reached after every retry (nothing half visible)
 ├── StorageError            storage refused for good (permission, expiry): retrying will not help
+│   └── CreateRefused       403 on a create: no create permission, or (create-only SAS) the blob exists
 ├── TransientStorageError   one failed storage call that may pass (retried with backoff)
 ├── BlobExists / CannotRead what a create-only SAS answers: already there / may not read
+├── BlobChanged             a blob was replaced after it was read (a conditional delete spared it)
 ├── WritebackError          a write-back document could not be applied (nothing of it applied)
 └── StepFailures            some entities or batches failed while the others went on
 
@@ -43,6 +45,18 @@ class StorageError(AgentError):
 
 class TransientStorageError(AgentError):
     """The network or the service failed for now: worth retrying."""
+
+
+class CreateRefused(StorageError):
+    """A create answered 403 AuthorizationPermissionMismatch.
+
+    A SAS without create permission answers this, and so does a create-only SAS when the blob is
+    already there: the caller tells the two apart by what it recorded before sending.
+    """
+
+
+class BlobChanged(AgentError):
+    """The blob was replaced after it was read; a delete on condition of the version read spared it."""
 
 
 class BlobExists(AgentError):

@@ -15,3 +15,7 @@ def parameters_for(sql: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def unknown_parameters(sql: str, known: set[str]) -> list[str]:
     return sorted(set(_PARAMETER.findall(sql)) - known)
+
+
+def parameter_names(sql: str) -> set[str]:
+    return set(_PARAMETER.findall(sql))

@@ -31,9 +31,11 @@ CREATE TABLE IF NOT EXISTS sent_documents (
     PRIMARY KEY (entity, dataset, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sent_blobs (
     name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, sent_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS writebacks (
-    entity TEXT NOT NULL, writeback_id TEXT NOT NULL, items INTEGER NOT NULL, applied_at TEXT NOT NULL,
-    acknowledged_at TEXT, PRIMARY KEY (entity, writeback_id));
+CREATE TABLE IF NOT EXISTS sending_blobs (
+    name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, started_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS applied_writebacks (
+    entity TEXT NOT NULL, writeback_id TEXT NOT NULL, version TEXT NOT NULL, items INTEGER NOT NULL,
+    applied_at TEXT NOT NULL, acknowledged_at TEXT, PRIMARY KEY (entity, writeback_id, version));
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at TEXT NOT NULL,
     finished_at TEXT, outcome TEXT, message TEXT);
@@ -45,7 +47,14 @@ CREATE TEMP TABLE IF NOT EXISTS staged_documents (
     entity TEXT NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL,
     PRIMARY KEY (entity, dataset, key)) WITHOUT ROWID;
 """
+# A state written before write-backs had versions: its documents are kept with version '' (any version).
+_MIGRATE_WRITEBACKS = (
+    "INSERT OR IGNORE INTO applied_writebacks "
+    "SELECT entity, writeback_id, '', items, applied_at, acknowledged_at FROM writebacks",
+    "DROP TABLE writebacks",
+)
 _FINGERPRINT_BYTES = 16
+LEGACY_VERSION = ""
 
 
 def _now() -> str:
@@ -60,6 +69,16 @@ class BatchRecord:
     rows: int
     committed_at: str
     uploaded_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WritebackRecord:
+    entity: str
+    writeback_id: str
+    version: str  # the document's content version; '' for one applied before versions were kept
+    items: int
+    applied_at: str
+    acknowledged_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +98,15 @@ class AgentState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._db.executescript(_STAGING)
+        if self._has_legacy_writebacks():
+            with self._transaction() as db:
+                if self._has_legacy_writebacks():  # another process may have moved them meanwhile
+                    for statement in _MIGRATE_WRITEBACKS:
+                        db.execute(statement)
+
+    def _has_legacy_writebacks(self) -> bool:
+        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'writebacks'")
+        return row.fetchone() is not None
 
     def close(self) -> None:
         self._db.close()
@@ -195,37 +223,53 @@ class AgentState:
             "UPDATE batches SET uploaded_at = ? WHERE entity = ? AND batch_id = ?", (_now(), entity, batch_id)
         )
 
-    # Blobs sent: how a create-only credential, which may not read what it wrote, knows what is there
+    # Blobs sent: how a create-only credential, which may not read what it wrote, knows what is there.
+    # The intent is recorded before each upload, so a run stopped between the upload and its record
+    # knows the blob may be there, with this content.
     def blob_sent(self, name: str, sha256: str) -> bool:
         row = self._db.execute("SELECT 1 FROM sent_blobs WHERE name = ? AND sha256 = ?", (name, sha256)).fetchone()
         return row is not None
 
+    def blob_pending(self, name: str, sha256: str) -> bool:
+        """True when an earlier attempt started sending this content under this name and did not record it sent."""
+        row = self._db.execute("SELECT 1 FROM sending_blobs WHERE name = ? AND sha256 = ?", (name, sha256))
+        return row.fetchone() is not None
+
+    def record_blob_sending(self, name: str, sha256: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO sending_blobs VALUES (?,?,?)", (name, sha256, _now()))
+
     def record_blob_sent(self, name: str, sha256: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO sent_blobs VALUES (?,?,?)", (name, sha256, _now()))
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO sent_blobs VALUES (?,?,?)", (name, sha256, _now()))
+            db.execute("DELETE FROM sending_blobs WHERE name = ?", (name,))
 
-    # Write-backs
-    def writeback_applied(self, entity: str, writeback_id: str) -> bool:
+    # Write-backs: one record per entity, id and content version
+    def writeback_record(self, entity: str, writeback_id: str, version: str) -> WritebackRecord | None:
+        """This version's record (or a record from before versions were kept, which stands for any version)."""
         row = self._db.execute(
-            "SELECT 1 FROM writebacks WHERE entity = ? AND writeback_id = ?", (entity, writeback_id)
+            "SELECT entity, writeback_id, version, items, applied_at, acknowledged_at FROM applied_writebacks "
+            "WHERE entity = ? AND writeback_id = ? AND version IN (?, ?) ORDER BY version DESC LIMIT 1",
+            (entity, writeback_id, version, LEGACY_VERSION),
         ).fetchone()
-        return row is not None
+        return WritebackRecord(*row) if row else None
 
-    def record_writeback(self, entity: str, writeback_id: str, items: int, applied_at: str) -> None:
+    def record_writeback(self, entity: str, writeback_id: str, version: str, items: int, applied_at: str) -> None:
         self._db.execute(
-            "INSERT OR IGNORE INTO writebacks VALUES (?,?,?,?,NULL)", (entity, writeback_id, items, applied_at)
+            "INSERT OR IGNORE INTO applied_writebacks VALUES (?,?,?,?,?,NULL)",
+            (entity, writeback_id, version, items, applied_at),
         )
 
-    def mark_acknowledged(self, entity: str, writeback_id: str) -> None:
+    def mark_acknowledged(self, entity: str, writeback_id: str, version: str) -> None:
         self._db.execute(
-            "UPDATE writebacks SET acknowledged_at = ? WHERE entity = ? AND writeback_id = ?",
-            (_now(), entity, writeback_id),
+            "UPDATE applied_writebacks SET acknowledged_at = ? WHERE entity = ? AND writeback_id = ? AND version = ?",
+            (_now(), entity, writeback_id, version),
         )
 
-    def writebacks(self, *, unacknowledged_only: bool = False) -> list[tuple[str, str, int, str, str | None]]:
-        query = "SELECT entity, writeback_id, items, applied_at, acknowledged_at FROM writebacks"
+    def writebacks(self, *, unacknowledged_only: bool = False) -> list[WritebackRecord]:
+        query = "SELECT entity, writeback_id, version, items, applied_at, acknowledged_at FROM applied_writebacks"
         if unacknowledged_only:
             query += " WHERE acknowledged_at IS NULL"
-        return list(self._db.execute(query + " ORDER BY applied_at"))
+        return [WritebackRecord(*row) for row in self._db.execute(query + " ORDER BY applied_at")]
 
     # Run log
     def start_run(self, command: str) -> int:

@@ -2,7 +2,11 @@
 
 The manifest is the commit: until it is uploaded the cloud does not see the batch, so a broken
 upload leaves nothing half visible. The next run skips the blobs already there with the same
-SHA-256 (blob metadata) and finishes the batch; a batch whose manifest is there uploads nothing.
+SHA-256 (blob metadata, or the agent's own record when a create-only SAS may not read them) and
+finishes the batch; a batch whose manifest is there uploads nothing. Each blob's upload is
+recorded as intended before it is sent (create_once.py), so a run killed between sending a blob
+and recording it finds it again, even under a create-only SAS, which answers 403 for a blob that
+is there.
 
 One entity's failure does not stop the others' uploads; its later batches wait, because an
 entity's batches are imported in the order they were extracted.
@@ -17,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol, TypeVar
 
-from cynare.agent.errors import AgentError, BlobExists, CannotRead, StorageUnavailable, TransientStorageError
+from cynare.agent.create_once import create_once
+from cynare.agent.errors import AgentError, CannotRead, StorageUnavailable, TransientStorageError
 from cynare.agent.extract import Progress, Silent
 from cynare.agent.retry import Backoff
 from cynare.agent.state import AgentState, BatchRecord
-from cynare.extract.manifest import MANIFEST_NAME, Manifest
+from cynare.extract.manifest import MANIFEST_NAME, BatchRejected, Manifest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,7 +103,13 @@ class BatchUploader:
                 f"({exc.strerror or type(exc).__name__}): the folder was moved or deleted before the batch was "
                 "uploaded; put it back (from a backup) and run upload again"
             ) from None
-        manifest = Manifest.parse(manifest_bytes, str(batch.folder))
+        try:
+            manifest = Manifest.parse(manifest_bytes, str(batch.folder))
+        except BatchRejected as exc:
+            raise AgentError(
+                f"batch {batch.entity}/{batch.batch_id}: its manifest in {batch.folder} is damaged ({exc.reason}); "
+                "put the folder back from a backup, or run `cynare-agent extract --full` to send a new batch"
+            ) from None
         prefix = f"{batch.entity}/{batch.batch_id}/"
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
         manifest_present = self._present(prefix + MANIFEST_NAME)
@@ -116,8 +127,10 @@ class BatchUploader:
             else:
                 skipped += 1
             self._progress.advance(1)
-        self._send(prefix + MANIFEST_NAME, None, (manifest_bytes, manifest_sha))
-        uploaded += 1
+        if self._send(prefix + MANIFEST_NAME, None, (manifest_bytes, manifest_sha)):
+            uploaded += 1
+        else:
+            skipped += 1
         self._state.mark_uploaded(batch.entity, batch.batch_id)
         log.info(
             "uploaded batch %s/%s: %d blobs sent, %d already there", batch.entity, batch.batch_id, uploaded, skipped
@@ -138,7 +151,13 @@ class BatchUploader:
     def _send(self, blob: str, path: Path | None, data: tuple[bytes, str] | None) -> bool:
         """Upload unless the same content is already there; True when something was sent."""
         if path is not None:
-            sha = _sha256_file(path)
+            try:
+                sha = _sha256_file(path)
+            except OSError as exc:
+                raise AgentError(
+                    f"{blob}: the batch's file {path} cannot be read ({exc.strerror or type(exc).__name__}); put the "
+                    "batch folder back (from a backup) and run upload again"
+                ) from None
         else:
             assert data is not None
             sha = data[1]
@@ -155,14 +174,7 @@ class BatchUploader:
                 assert data is not None
                 self._target.upload_bytes(blob, data[0], sha)
 
-        try:
-            self._retrying(send, f"upload {blob}")
-        except BlobExists:
-            # Sent by an earlier run whose record was lost; batch ids are content ids, so it is this content.
-            self._state.record_blob_sent(blob, sha)
-            return False
-        self._state.record_blob_sent(blob, sha)
-        return True
+        return create_once(self._target, self._state, blob, sha, send, self._retrying)
 
     def _retrying(self, action: Callable[[], T], what: str) -> T:
         try:

@@ -1,14 +1,17 @@
 """Use case: apply what the cloud wrote back for the PMS, once and only once, then acknowledge it.
 
 For each document in `writeback/{entity}/`: apply it (one transaction, or one CSV folder), record
-its id in the agent's state, upload the acknowledgement `inbound/_acks/{entity}/{id}.json`, and
-delete the document. A run that stops at any step repeats only the steps after the last one done:
-a document already recorded is not applied again, only acknowledged.
+it in the agent's state under its entity, id and version (the SHA-256 of its content), upload the
+acknowledgement `inbound/_acks/{entity}/{id}/{version}.json`, and delete the document (only the
+version read: a corrected one that arrived meanwhile stays for the next run). A run that stops at
+any step repeats only the steps after the last one done: a version already recorded is not applied
+again, only acknowledged; a corrected document (same id, new content) is a new version, applied.
+
+One document's failure, or one entity's, does not stop the others.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -19,13 +22,22 @@ from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 
-from cynare.agent.errors import BlobExists, StorageUnavailable, TransientStorageError, WritebackError
+from cynare.agent.create_once import create_once
+from cynare.agent.errors import AgentError, BlobChanged, StorageUnavailable, TransientStorageError, WritebackError
 from cynare.agent.retry import Backoff
-from cynare.agent.state import AgentState
+from cynare.agent.state import AgentState, WritebackRecord
 from cynare.extract.writeback import Acknowledgement, WritebackDocument
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Downloaded(Protocol):
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def etag(self) -> str | None: ...
 
 
 class WritebackInbox(Protocol):
@@ -33,9 +45,9 @@ class WritebackInbox(Protocol):
 
     def list(self, prefix: str) -> Iterator[str]: ...
 
-    def download(self, blob: str) -> bytes: ...
+    def download(self, blob: str) -> Downloaded: ...
 
-    def delete(self, blob: str) -> None: ...
+    def delete(self, blob: str, etag: str | None = None) -> None: ...
 
 
 class AckTarget(Protocol):
@@ -46,7 +58,7 @@ class AckTarget(Protocol):
 
 class Applier(Protocol):
     def apply(self, document: WritebackDocument, applied_at: datetime) -> bool:
-        """Apply all items or none; False when the PMS already has this document."""
+        """Apply all items or none; False when the PMS already has this version of the document."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,54 +82,74 @@ class WritebackRunner:
         outcomes: list[WritebackOutcome] = []
         problems: list[str] = []
         for entity in entities:
-            names = sorted(self._storage(partial(self._list, f"{entity}/"), "list write-backs"))
+            try:
+                names = sorted(self._storage(partial(self._list, f"{entity}/"), "list write-backs"))
+            except AgentError as exc:
+                log.error("write-backs of %s: cannot list them: %s", entity, exc)
+                problems.append(f"write-backs of {entity}: cannot list them: {exc}")
+                continue
             for blob in names:
                 try:
                     outcomes.append(self._handle(entity, blob))
                 except WritebackError as exc:
                     log.error("%s", exc)
                     problems.append(str(exc))
+                except AgentError as exc:
+                    log.error("write-back %s: %s", blob, exc)
+                    problems.append(f"write-back {blob}: {exc}")
         return outcomes, problems
 
     def _list(self, prefix: str) -> list[str]:
         return list(self._inbox.list(prefix))
 
     def _handle(self, entity: str, blob: str) -> WritebackOutcome:
-        data = self._storage(lambda: self._inbox.download(blob), f"download {blob}")
+        downloaded = self._storage(lambda: self._inbox.download(blob), f"download {blob}")
         try:
-            document = WritebackDocument.parse(data)
+            document = WritebackDocument.parse(downloaded.data)
         except (ValueError, ValidationError) as exc:
             raise WritebackError(f"write-back {blob} is not a valid version 1 document: {_first_error(exc)}") from None
         if document.entity != entity or document.blob_name != blob:
-            raise WritebackError(f"write-back {blob} names entity {document.entity} and id {document.writeback_id}")
+            raise WritebackError(
+                f"write-back {blob} names entity {document.entity} and id {document.writeback_id}: a document of "
+                f"{entity} must be {entity}/<its id>.json; nothing of it was applied"
+            )
+        version = document.version
         note = "already applied"
-        if not self._state.writeback_applied(entity, document.writeback_id):
+        record = self._state.writeback_record(entity, document.writeback_id, version)
+        if record is None:
             applied_at = self._clock()
             note = "applied" if self._applier.apply(document, applied_at) else "already in the PMS"
             self._state.record_writeback(
-                entity, document.writeback_id, len(document.items), applied_at.isoformat(timespec="seconds")
+                entity, document.writeback_id, version, len(document.items), applied_at.isoformat(timespec="seconds")
             )
-        self._acknowledge(document)
-        self._storage(lambda: self._inbox.delete(blob), f"delete {blob}")
-        log.info("write-back %s/%s: %s, acknowledged", entity, document.writeback_id, note)
+            record = self._state.writeback_record(entity, document.writeback_id, version)
+            assert record is not None
+        if record.acknowledged_at is None:
+            self._acknowledge(document, record)
+        try:
+            self._storage(lambda: self._inbox.delete(blob, downloaded.etag), f"delete {blob}")
+        except BlobChanged:
+            note += "; a newer version arrived meanwhile and waits for the next run"
+        log.info("write-back %s/%s (version %s): %s, acknowledged", entity, document.writeback_id, version[:12], note)
         return WritebackOutcome(entity, document.writeback_id, len(document.items), note)
 
-    def _acknowledge(self, document: WritebackDocument) -> None:
+    def _acknowledge(self, document: WritebackDocument, record: WritebackRecord) -> None:
+        """Create the acknowledgement once; its content comes from the record, so every attempt sends the same."""
         ack = Acknowledgement(
             writeback_id=document.writeback_id,
             entity=document.entity,
-            applied_at=self._clock(),
-            items=len(document.items),
+            version=document.version,
+            applied_at=datetime.fromisoformat(record.applied_at),
+            items=record.items,
             applied_by=self._agent_name,
         )
         body = ack.to_json()
-        # BlobExists: acknowledged by an earlier run that stopped before deleting the document.
-        with contextlib.suppress(BlobExists):
-            self._storage(
-                lambda: self._acks.upload_bytes(ack.blob_name, body, hashlib.sha256(body).hexdigest()),
-                f"acknowledge {document.writeback_id}",
-            )
-        self._state.mark_acknowledged(document.entity, document.writeback_id)
+        sha = hashlib.sha256(body).hexdigest()
+        create_once(
+            self._acks, self._state, ack.blob_name, sha, lambda: self._acks.upload_bytes(ack.blob_name, body, sha),
+            self._storage,
+        )  # fmt: skip
+        self._state.mark_acknowledged(document.entity, document.writeback_id, record.version)
 
     def _storage(self, action: Callable[[], T], what: str) -> T:
         try:

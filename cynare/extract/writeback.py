@@ -1,17 +1,23 @@
 """The write-back document: what the cloud tells a PMS after posting to Xero and reading Xero back.
 
 Format version 1, shared by the cloud (which writes `writeback/{entity}/{writeback_id}.json`) and the
-on-premises agent (which applies it and acknowledges it as `inbound/_acks/{entity}/{writeback_id}.json`).
-`docs/writeback-format.md` documents every field. Amounts are Decimal serialised as strings and
-always travel with their currency.
+on-premises agent (which applies it and acknowledges it as
+`inbound/_acks/{entity}/{writeback_id}/{version}.json`). `docs/writeback-format.md` documents every
+field. Amounts are Decimal serialised as strings and always travel with their currency.
+
+A document is identified by its entity, its id and its version: the SHA-256 of its content (every
+field but `created_at`), so a document corrected and sent again under the same id is a new version,
+applied in its turn, while the same content sent again is the same document.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from types import NoneType, UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
@@ -20,6 +26,7 @@ from cynare.extract.fields import Currency, Identifier
 
 WRITEBACK_CONTAINER = "writeback"
 ACKS_PREFIX = "_acks"
+VERSION_PATTERN = r"^[0-9a-f]{64}$"
 
 # Decimal in, string out: JSON numbers would pass through float in many readers.
 Money = Annotated[Decimal, Field(allow_inf_nan=False, gt=0), PlainSerializer(lambda v: format(v, "f"), return_type=str)]
@@ -42,6 +49,18 @@ class _Item(BaseModel):
     def parameters(self) -> dict[str, Any]:
         """The item as flat SQL parameters: strings, dates as YYYY-MM-DD, amounts as plain decimals."""
         return {key: (None if value is None else str(value)) for key, value in self.model_dump(mode="json").items()}
+
+    @classmethod
+    def text_fields(cls) -> frozenset[str]:
+        """The fields holding text (ids, numbers, references, reasons), not amounts or dates."""
+        return frozenset(name for name, field in cls.model_fields.items() if not _is_value(field.annotation))
+
+
+def _is_value(annotation: Any) -> bool:
+    """An amount or a date (possibly optional): a value a CSV reader parses, never text."""
+    if get_origin(annotation) in (Union, UnionType):
+        return all(_is_value(part) for part in get_args(annotation) if part is not NoneType)
+    return annotation in (Decimal, date)
 
 
 class _Amounted(_Item):
@@ -126,6 +145,17 @@ class WritebackDocument(BaseModel):
     def blob_name(self) -> str:
         return f"{self.entity}/{self.writeback_id}.json"
 
+    @property
+    def version(self) -> str:
+        """SHA-256 (hex) of the content: every field but `created_at`, as canonical JSON.
+
+        Canonical JSON: keys sorted, no spaces, UTF-8, amounts as their strings. The same items sent
+        again (even with a new `created_at`) are the same version; a corrected document is a new one.
+        """
+        content = self.model_dump(mode="json", exclude={"created_at"})
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def to_json(self) -> bytes:
         return (self.model_dump_json(indent=2) + "\n").encode()
 
@@ -142,17 +172,19 @@ class Acknowledgement(BaseModel):
     format_version: Literal["1"] = "1"
     writeback_id: Identifier
     entity: Identifier
+    version: str = Field(pattern=VERSION_PATTERN)  # the version of the document applied
     applied_at: UtcTime
     items: int = Field(ge=0)
     applied_by: str = Field(min_length=1, max_length=100)
 
     @property
     def blob_name(self) -> str:
-        return ack_blob_name(self.entity, self.writeback_id)
+        return ack_blob_name(self.entity, self.writeback_id, self.version)
 
     def to_json(self) -> bytes:
         return (self.model_dump_json(indent=2) + "\n").encode()
 
 
-def ack_blob_name(entity: str, writeback_id: str) -> str:
-    return f"{ACKS_PREFIX}/{entity}/{writeback_id}.json"
+def ack_blob_name(entity: str, writeback_id: str, version: str) -> str:
+    """One acknowledgement per version: a corrected document is acknowledged beside the first."""
+    return f"{ACKS_PREFIX}/{entity}/{writeback_id}/{version}.json"

@@ -12,7 +12,7 @@ from cynare.adapters.azurite import ACCOUNT, KEY
 from cynare.adapters.blob_inbox import BlobInbox
 from cynare.agent.blob_store import ContainerStore
 from cynare.agent.bootstrap import build_extractor, inbound
-from cynare.agent.errors import StorageUnavailable, TransientStorageError
+from cynare.agent.errors import CreateRefused, StorageUnavailable, TransientStorageError
 from cynare.agent.extract import Silent
 from cynare.agent.retry import Backoff
 from cynare.agent.state import AgentState
@@ -148,3 +148,91 @@ def test_a_create_only_sas_uploads_and_resumes(storage_workspace: Workspace, sto
     outcome = BatchUploader(inbound(config), state, Backoff(0, 0.0)).upload_waiting()[0]
     assert outcome.note == "uploaded" and outcome.skipped == 3  # create-only: known from the state
     assert f"US/{batch_id}/manifest.json" in _blobs(storage_connection, container)
+
+
+class Killed(BaseException):
+    """The agent's process ending (a kill, a power cut): nothing in the agent catches it."""
+
+
+class KilledAfterUpload:
+    """The real container; the process dies right after the n-th blob reaches storage, before it is recorded."""
+
+    def __init__(self, store: ContainerStore, kill_after: int) -> None:
+        self.store, self.kill_after, self.uploads = store, kill_after, 0
+
+    def sha256_of(self, blob: str) -> str | None:
+        return self.store.sha256_of(blob)
+
+    def _done(self) -> None:
+        self.uploads += 1
+        if self.uploads == self.kill_after:
+            raise Killed
+
+    def upload_file(self, blob: str, path: Path, sha256: str) -> None:
+        self.store.upload_file(blob, path, sha256)
+        self._done()
+
+    def upload_bytes(self, blob: str, data: bytes, sha256: str) -> None:
+        self.store.upload_bytes(blob, data, sha256)
+        self._done()
+
+
+def _container_sas(storage_connection: str, container: str, permission: ContainerSasPermissions) -> str:
+    service = BlobServiceClient.from_connection_string(storage_connection)
+    sas = generate_container_sas(
+        ACCOUNT, container, account_key=KEY, permission=permission, expiry=datetime.now(UTC) + timedelta(hours=1)
+    )
+    return f"{service.get_container_client(container).url}?{sas}"
+
+
+def _use_inbound_sas(workspace: Workspace, storage_connection: str, permission: ContainerSasPermissions) -> None:
+    container = workspace.config().storage.inbound_container
+    inbound(workspace.config())  # create the container, as the deployment would
+    url = _container_sas(storage_connection, container, permission)
+    workspace.edit_config('connection_string_env = "CYNARE_AGENT_STORAGE_CONNECTION"', f'inbound_sas_url = "{url}"')
+
+
+@pytest.mark.parametrize("kill_after", ["a data file", "the manifest"])
+def test_a_run_killed_between_upload_and_record_resumes_under_a_create_only_sas(
+    storage_workspace: Workspace, storage_connection: str, kill_after: str
+) -> None:
+    _use_inbound_sas(storage_workspace, storage_connection, ContainerSasPermissions(create=True))
+    state, batch_id = _extract_us(storage_workspace)
+    config = storage_workspace.config()
+    files = _files(state)
+    killed_at = 3 if kill_after == "a data file" else files
+    with pytest.raises(Killed):
+        BatchUploader(KilledAfterUpload(inbound(config), killed_at), state, Backoff(0, 0.0)).upload_waiting()
+    container = config.storage.inbound_container
+    assert len(_blobs(storage_connection, container)) == killed_at
+    state.close()
+
+    # The next run: storage answers 403 to the blob already there (a create-only SAS may not overwrite,
+    # nor read); the agent knows it sent that content, and finishes the batch.
+    state = storage_workspace.state()
+    outcome = BatchUploader(inbound(config), state, Backoff(0, 0.0)).upload_waiting()[0]
+    assert outcome.note == "uploaded" and (outcome.uploaded, outcome.skipped) == (files - killed_at, killed_at)
+    blobs = [name for name in _blobs(storage_connection, container) if not name.startswith("_agent-check/")]
+    assert len(blobs) == files and f"US/{batch_id}/manifest.json" in blobs
+    assert state.batches(waiting_only=True) == []
+
+
+def test_a_credential_that_may_not_create_is_not_taken_for_a_blob_already_there(
+    storage_workspace: Workspace, storage_connection: str
+) -> None:
+    """The 403 of a SAS without create permission must not pass for "already there", even for a blob in flight."""
+    state, batch_id = _extract_us(storage_workspace)
+    batch = state.batches(waiting_only=True)[0]
+    for path in sorted(batch.folder.iterdir()):  # an earlier attempt recorded every blob as being sent
+        state.record_blob_sending(f"US/{batch_id}/{path.name}", _sha256(path))
+    _use_inbound_sas(storage_workspace, storage_connection, ContainerSasPermissions(read=True, list=True))
+    with pytest.raises(CreateRefused, match="not allowed to create"):
+        BatchUploader(inbound(storage_workspace.config()), state, Backoff(0, 0.0)).upload_waiting()
+    assert _blobs(storage_connection, storage_workspace.config().storage.inbound_container) == []
+    assert len(state.batches(waiting_only=True)) == 1
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -248,10 +248,21 @@ CREATE INDEX write_offs_bill ON write_offs (bill_id);
 CREATE INDEX allocations_bill ON allocations (bill_id);
 CREATE INDEX returned_receipts_receipt ON returned_receipts (receipt_id);
 
+-- Every document the write-back may name, with its entity: what a write-back's target query reads.
+CREATE VIEW pms_documents AS
+    SELECT entity, 'clients' AS dataset, client_id AS pms_id FROM clients
+    UNION ALL SELECT entity, 'bills', bill_id FROM bills
+    UNION ALL SELECT entity, 'credit_notes', credit_note_id FROM credit_notes
+    UNION ALL SELECT entity, 'write_offs', write_off_id FROM write_offs
+    UNION ALL SELECT entity, 'receipts', receipt_id FROM receipts
+    UNION ALL SELECT entity, 'unallocated_receipts', unallocated_id FROM unallocated_receipts
+    UNION ALL SELECT entity, 'allocations', allocation_id FROM allocations;
+
 -- What Xero said about each PMS document (write-back 'posted' and 'rejected').
 CREATE TABLE xero_links (
     dataset TEXT NOT NULL,
     pms_id TEXT NOT NULL,
+    entity TEXT NOT NULL REFERENCES entities,
     status TEXT NOT NULL,
     xero_id TEXT,
     xero_number TEXT,
@@ -261,12 +272,15 @@ CREATE TABLE xero_links (
 );
 
 -- Write-back documents applied, written in the same transaction as their items: applying one twice
--- is refused by the primary key even if the agent's own state were lost.
+-- is refused by the primary key even if the agent's own state were lost. A document is its entity,
+-- its id and its version (the SHA-256 of its content): a corrected document is a new version.
 CREATE TABLE cynare_writebacks (
-    writeback_id TEXT PRIMARY KEY,
     entity TEXT NOT NULL,
+    writeback_id TEXT NOT NULL,
+    version TEXT NOT NULL,
     applied_at TEXT NOT NULL,
-    items INTEGER NOT NULL
+    items INTEGER NOT NULL,
+    PRIMARY KEY (entity, writeback_id, version)
 );
 
 -- The PMS's own client ledger: one entry per movement, on its day, in cents so that sums are exact.
