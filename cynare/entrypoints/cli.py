@@ -23,11 +23,14 @@ def sandbox_xero(
     snapshot_dir: str | None = typer.Option(
         None, help="Folder for /_sandbox/snapshot/save and load (default ./xero-snapshots)."
     ),
+    books: str | None = typer.Option(
+        None, help="Organisations from this books file (JSON; default: the three sample organisations)."
+    ),
 ) -> None:
     """Serve the local Xero emulator on 127.0.0.1 until stopped."""
     from cynare.sandbox.xero.cli import serve
 
-    serve(port=port, snapshot=snapshot, time_scale=time_scale, snapshot_dir=snapshot_dir)
+    serve(port=port, snapshot=snapshot, time_scale=time_scale, snapshot_dir=snapshot_dir, books=books)
 
 
 @app.command()

@@ -1,4 +1,6 @@
-"""Applying a credit (credit note or overpayment) to an invoice: `PUT .../{id}/Allocations`."""
+"""Applying a credit (credit note or overpayment) to an invoice, `PUT .../{id}/Allocations`, and taking
+it back, `DELETE .../{id}/Allocations/{AllocationID}` (the invoice's AmountDue and the credit's
+RemainingCredit return, PAID goes back to AUTHORISED; the answer is the Allocation with IsDeleted)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 from cynare.sandbox.xero import documents, messages, render
 from cynare.sandbox.xero.call import Call, run_batch
-from cynare.sandbox.xero.errors import not_found
+from cynare.sandbox.xero.errors import not_found, refused
 from cynare.sandbox.xero.money import cents, to_decimal
 from cynare.sandbox.xero.settlement import settle_credit, settle_invoice
 from cynare.sandbox.xero.state import Allocation, CreditNote, Invoice, Overpayment, Tenant
@@ -97,3 +99,42 @@ def overpayment_allocations(call: Call) -> dict[str, Any]:
     return run_batch(
         call, "Allocations", "HasErrors", elements, lambda el: allocate(call, overpayment, "OVERPAYMENT", el)
     )
+
+
+def _delete(call: Call, source: CreditNote | Overpayment, kind: str) -> dict[str, Any]:
+    tenant = call.tenant
+    source_id = source.credit_note_id if isinstance(source, CreditNote) else source.overpayment_id
+    record = tenant.allocations.get(call.params["AllocationID"].lower())
+    if record is None or record.is_deleted or record.source_kind != kind or record.source_id != source_id:
+        raise not_found()
+    errors: list[str] = []
+    documents.check_lock(tenant, record.date, errors)
+    if errors:
+        raise refused(errors, {"AllocationID": record.allocation_id})
+    invoice = tenant.invoices[record.invoice_id]
+    record.is_deleted = True
+    record.updated = call.now
+    source.allocated -= record.amount
+    source.allocation_ids.remove(record.allocation_id)
+    invoice.amount_credited -= record.amount
+    invoice.allocation_ids.remove(record.allocation_id)
+    settle_credit(source, call.today, call.now)
+    settle_invoice(invoice, call.today, call.now)
+    detail = f"{_KIND_NAMES[kind]} of {record.amount} removed from {invoice.number}."
+    tenant.note(source_id, "Allocation Deleted", detail, call.now, call.user)
+    tenant.note(invoice.invoice_id, "Allocation Deleted", detail, call.now, call.user)
+    return render.allocation(tenant, record)
+
+
+def delete_credit_note_allocation(call: Call) -> dict[str, Any]:
+    note = call.tenant.credit_notes.get(call.params["CreditNoteID"].lower())
+    if note is None:
+        raise not_found()
+    return _delete(call, note, "CREDITNOTE")
+
+
+def delete_overpayment_allocation(call: Call) -> dict[str, Any]:
+    overpayment = call.tenant.overpayments.get(call.params["OverpaymentID"].lower())
+    if overpayment is None:
+        raise not_found()
+    return _delete(call, overpayment, "OVERPAYMENT")

@@ -3,9 +3,9 @@
 Every request first passes the guard (guard.py): Host must name this emulator on loopback and an
 Origin, when sent, must be its own; /_sandbox/ also wants the per-run admin token.
 
-An accounting call goes: contract check of the request, token, tenant, route, rate limits, injected
-fault, Idempotency-Key, the resource rule under the books' lock, then rate headers, contract check of
-the response and the call log.
+An accounting call goes: contract check of the request, token, tenant, route, the token's scopes
+(scopes.py), rate limits, injected fault, Idempotency-Key, the resource rule under the books' lock,
+then rate headers, contract check of the response and the call log.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from cynare.sandbox.xero import admin, routes
+from cynare.sandbox.xero import admin, routes, scopes
 from cynare.sandbox.xero.call import Call
 from cynare.sandbox.xero.calllog import CallRecord
 from cynare.sandbox.xero.errors import XeroError, bad_request, forbidden, not_found, problem
@@ -85,6 +85,9 @@ class XeroApp:
                 return json_response(200, body, {"Cache-Control": "no-store"})
             if lowered == "/identity/connect/authorize":
                 if request.method == "GET":
+                    refused = self.em.identity.refused_authorisation(request.args)
+                    if refused is not None:
+                        return Response("", status=302, headers={"Location": refused})
                     return Response(
                         self.em.identity.consent_page(request.args), content_type="text/html; charset=utf-8"
                     )
@@ -122,6 +125,11 @@ class XeroApp:
             if found is None:
                 raise not_found() if not routes.path_known(rel) else problem(405, "Method Not Allowed", request.method)
             route, params = found
+            needed = scopes.accepted(request.method, rel)
+            if needed is None:
+                em.note_violations([f"no scope is known for {request.method} {rel}: add it to scopes.py"])
+            if needed is None or not needed & token.scopes:
+                raise scopes.refusal()
             tenant = em.tenants[tenant_id]
             app_id = token.connection.client_id
             refusal = em.limits.acquire(app_id, tenant_id, tenant.day_limit)

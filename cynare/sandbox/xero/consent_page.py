@@ -2,8 +2,9 @@
 
 A page a person reads, so it meets WCAG 2.2 AA (checked by axe-core in `tests/a11y/`): a language,
 a viewport, one `h1` and `h2`s below it, a `main` landmark, the organisations as labelled checkboxes
-in a `fieldset` with a `legend`, contrast of at least 4.5:1, a visible keyboard focus and targets of
-at least 24 by 24 CSS pixels.
+in a `fieldset` with a `legend`, each permission in words (its scope name beside it), contrast of at
+least 4.5:1, a visible keyboard focus and targets of at least 24 by 24 CSS pixels. Allow and Cancel
+are both submit buttons of the one form; Cancel sends `cancel=1` and the app is told `access_denied`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 
+from cynare.sandbox.xero.scopes import WORDS
+
 # Colours: text #1f2933 on #ffffff (14.5:1), muted #4a5563 (7.5:1), button #ffffff on #0b5394 (7.9:1),
-# focus ring #b45309 against white (4.6:1) and against the button (well over the 3:1 of non-text contrast).
+# Cancel #0b5394 on #ffffff (7.9:1; on its hover colour #e8f0f8, 6.8:1), focus ring #b45309 against
+# white (4.6:1) and against the button (well over the 3:1 of non-text contrast).
 STYLE = """
 *,*::before,*::after{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;line-height:1.5}
@@ -30,10 +34,14 @@ ul.tenants{list-style:none;margin:0;padding:0}
 ul.tenants li{display:flex;align-items:center;gap:0.5rem;padding:0.25rem 0}
 input[type=checkbox]{width:1.5rem;height:1.5rem;margin:0;accent-color:#0b5394}
 ul.scopes{margin:0 0 1.5rem;padding-left:1.25rem}
-code{font-family:ui-monospace,Menlo,Consolas,monospace}
-button{font:inherit;font-weight:700;min-height:2.75rem;padding:0.5rem 1.25rem;border:0;border-radius:0.375rem;
-color:#ffffff;background:#0b5394;cursor:pointer}
+ul.scopes li{padding:0.125rem 0}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:0.875em}
+.actions{display:flex;flex-wrap:wrap;gap:0.75rem}
+button{font:inherit;font-weight:700;min-height:2.75rem;padding:0.5rem 1.25rem;border:2px solid #0b5394;
+border-radius:0.375rem;color:#ffffff;background:#0b5394;cursor:pointer}
 button:hover{background:#08406f}
+button.secondary{color:#0b5394;background:#ffffff}
+button.secondary:hover{background:#e8f0f8}
 :focus-visible{outline:3px solid #b45309;outline-offset:3px}
 """.strip()
 
@@ -56,7 +64,10 @@ def render(
     else:
         choice = f'<ul class="tenants">{boxes}</ul>'
     fields = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in hidden.items())
-    asked = "".join(f"<li><code>{html.escape(scope)}</code></li>" for scope in scopes)
+    asked = "".join(
+        f'<li>{html.escape(WORDS.get(scope, scope))} <span class="muted">(<code>{html.escape(scope)}</code>)</span></li>'
+        for scope in scopes
+    )
     permissions = f'<h2>Permissions asked for</h2><ul class="scopes">{asked}</ul>' if asked else ""
     return (
         '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
@@ -67,5 +78,7 @@ def render(
         '<p class="muted">Choose the organisations this app may read and change, then allow access.</p>'
         f'<form method="post" action="/identity/connect/authorize">{fields}'
         f"<fieldset><legend>Organisations to connect</legend>{choice}</fieldset>{permissions}"
-        '<button type="submit" name="approve" value="1">Allow access</button></form></main></body></html>'
+        '<div class="actions"><button type="submit" name="approve" value="1">Allow access</button>'
+        '<button type="submit" name="cancel" value="1" class="secondary">Cancel</button></div>'
+        "</form></main></body></html>"
     )

@@ -8,6 +8,7 @@ from typing import Any
 from cynare.sandbox.xero import documents, messages, query, render
 from cynare.sandbox.xero.call import Call, run_batch
 from cynare.sandbox.xero.errors import not_found
+from cynare.sandbox.xero.fields import SUMMARY_HIDES, summarise
 from cynare.sandbox.xero.state import Contact, Tenant
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -131,6 +132,7 @@ def get_one(call: Call) -> dict[str, Any]:
 
 
 def get_many(call: Call) -> dict[str, Any]:
+    """`searchTerm` looks in Name, FirstName, LastName, ContactNumber and EmailAddress (the spec's list)."""
     ids = {i.lower() for i in query.csv(call, "IDs") or []}
     archived = call.flag("includeArchived", False)
     term = (call.query.get("searchTerm") or "").casefold()
@@ -144,11 +146,9 @@ def get_many(call: Call) -> dict[str, Any]:
         fields = (c.name, c.first_name or "", c.last_name or "", c.email or "", c.contact_number or "")
         return not term or any(term in f.casefold() for f in fields)
 
-    return query.listing(
-        call,
-        "Contacts",
-        call.tenant.contacts.values(),
-        lambda c: c.updated,
-        lambda c: render.contact(call.tenant, c, balances=not summary),
-        keep,
-    )
+    def rendered(c: Contact) -> dict[str, Any]:
+        item = render.contact(call.tenant, c, balances=not summary)
+        return summarise("Contacts", item) if summary else item
+
+    hidden = SUMMARY_HIDES["Contacts"] if summary else frozenset()
+    return query.listing(call, "Contacts", call.tenant.contacts.values(), lambda c: c.updated, rendered, keep, hidden)

@@ -75,7 +75,7 @@ def _update(call: Call, el: dict[str, Any], note: CreditNote) -> tuple[dict[str,
     status = str(el.get("Status") or note.status)
     if status not in _MOVES.get(note.status, set()):
         return None, [messages.NOT_VALID_FOR_MODIFICATION]
-    if note.allocated > 0 and (status == "VOIDED" or "LineItems" in el):
+    if (note.allocated > 0 or note.refunded > 0) and (status == "VOIDED" or "LineItems" in el):
         return None, [messages.HAS_PAYMENTS]
     errors: list[str] = []
     lock = tenant.lock_date()

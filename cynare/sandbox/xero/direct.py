@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
-from cynare.sandbox.xero import allocations, contacts, documents, invoices, payments
+from cynare.sandbox.xero import allocations, batch_payments, contacts, invoices, payments
 from cynare.sandbox.xero.call import Call
 from cynare.sandbox.xero.errors import XeroError, not_found, refused
 from cynare.sandbox.xero.jsondates import ms_date
@@ -49,21 +49,16 @@ def record_batch_payment(
     on: date | None = None,
     account_code: str = "090",
 ) -> list[str]:
-    """One deposit paying several invoices; its payments cannot be deleted one by one."""
-    batch_id = documents.new_id()
-    made = []
-    for invoice_id, amount in receipts:
-        element = {
-            "Invoice": {"InvoiceID": invoice_id},
-            "Account": {"Code": account_code},
-            "Amount": amount,
-            "Date": ms_date(on or now.date()),
-        }
-        payment, errors = payments.record(_call(tenant, now), element, batch_payment_id=batch_id)
-        if payment is None:
-            raise refused(errors, element)
-        made.append(payment.payment_id)
-    return made
+    """One deposit paying several invoices (a BatchPayment); its payments cannot be deleted one by one."""
+    element = {
+        "Account": {"Code": account_code},
+        "Date": ms_date(on or now.date()),
+        "Payments": [{"Invoice": {"InvoiceID": invoice_id}, "Amount": amount} for invoice_id, amount in receipts],
+    }
+    batch, errors = batch_payments.record(_call(tenant, now), element)
+    if batch is None:
+        raise refused(errors, element)
+    return list(batch.payment_ids)
 
 
 def allocate_credit(

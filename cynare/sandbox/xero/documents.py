@@ -12,9 +12,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from cynare.sandbox.xero import messages
+from cynare.sandbox.xero import fx, messages
 from cynare.sandbox.xero.jsondates import parse_date
-from cynare.sandbox.xero.money import CENT, HUNDRED, ZERO_CENTS, cents, line_tax, places, quantum, to_decimal
+from cynare.sandbox.xero.money import CENT, HUNDRED, ZERO_CENTS, cents, line_tax, quantum, to_decimal
 from cynare.sandbox.xero.state import Contact, Line, Tenant, Tracking
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
@@ -95,10 +95,8 @@ def resolve_currency(tenant: Tenant, raw: dict[str, Any], errors: list[str]) -> 
         return code, Decimal("1")
     if code == tenant.base_currency:
         return code, Decimal("1.000000")
-    given = to_decimal(raw.get("CurrencyRate"))
-    if given is not None and given > 0:
-        return code, places(given, 6)
-    return code, tenant.rates.get(code, Decimal("1.000000"))
+    # A rate that is given must be greater than zero (else the element is refused); none is the day rate.
+    return code, fx.given_rate(raw.get("CurrencyRate"), errors) or fx.day_rate(tenant, code)
 
 
 def read_line_amount_types(raw: dict[str, Any], errors: list[str], default: str = "Exclusive") -> str:

@@ -13,6 +13,7 @@ import secrets
 import socket
 import tempfile
 import threading
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +22,9 @@ from typing import Any
 import requests
 from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
-from cynare.sandbox.xero import direct, seed, snapshot
+from cynare.sandbox.xero import books_file, direct, snapshot
 from cynare.sandbox.xero.app import DRAINED, XeroApp
+from cynare.sandbox.xero.apps import ClientApp
 from cynare.sandbox.xero.calllog import CallLog, TenantCounts
 from cynare.sandbox.xero.clock import Clock, ScaledClock
 from cynare.sandbox.xero.contract import ContractChecker, load_spec
@@ -138,7 +140,9 @@ class _Server(ThreadedWSGIServer):
 class Emulator:
     """A stateful, multi-tenant Xero. `validate=True` checks every call against the official spec.
 
-    `snapshot_path` loads the books from any file at start (the developer's own choice);
+    `books` names the organisations it holds (a books file's path, or its parsed JSON; books_file.py):
+    the three sample organisations when not given; `reset()` returns to them. `snapshot_path` loads
+    the books from any file at start instead (the developer's own choice);
     `snapshot_dir` is the only folder /_sandbox/snapshot/save|load may touch (a new temporary folder
     when not given, made on first use); `admin_token` is what /_sandbox/ requests must send in
     X-Sandbox-Token (a fresh random one when not given).
@@ -154,6 +158,7 @@ class Emulator:
         snapshot_path: str | None = None,
         snapshot_dir: str | Path | None = None,
         admin_token: str | None = None,
+        books: str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         if admin_token is not None and not admin_token:
             raise ValueError("admin_token must not be empty")
@@ -161,8 +166,9 @@ class Emulator:
         self._snapshot_dir = Path(snapshot_dir).resolve() if snapshot_dir is not None else None
         self.clock: Clock = clock or ScaledClock(time_scale)
         self.lock = threading.RLock()
-        self.tenants: dict[str, Tenant] = snapshot.load(snapshot_path) if snapshot_path else seed.fresh_tenants()
-        self.clients = {c.client_id: c for c in seed.CLIENTS}
+        self.books = books_file.load(books)
+        tenants, self.clients = self.books.build()
+        self.tenants: dict[str, Tenant] = snapshot.load(snapshot_path) if snapshot_path else tenants
         self.identity = Identity(self.clock, self.clients, self.tenants)
         self.limits = RateLimits(self.clock)
         self.idempotency = IdempotencyStore(self.clock)
@@ -243,15 +249,26 @@ class Emulator:
             return self._snapshot_dir
 
     # --- identity shortcuts ----------------------------------------------------------------
-    def client_for(self, entity: str) -> seed.ClientApp:
-        return seed.CUSTOM_CLIENTS[self.tenant(entity).tenant_id]
+    def client_for(self, entity: str) -> ClientApp:
+        """The custom connection (client credentials) that reaches the entity's organisation."""
+        tenant_id = self.tenant(entity).tenant_id
+        found = next((c for c in self.clients.values() if c.custom_tenant_id == tenant_id), None)
+        if found is None:
+            raise KeyError(f"no custom connection reaches {entity}")
+        return found
 
-    def token(self, entity: str) -> str:
-        """An access token for the entity's custom connection, got over HTTP like a script would."""
+    def token(self, entity: str, scope: str | None = None) -> str:
+        """An access token for the entity's custom connection, got over HTTP like a script would.
+
+        `scope` asks for fewer scopes than the connection has (space-separated), as Xero allows.
+        """
         client = self.client_for(entity)
+        form = {"grant_type": "client_credentials"}
+        if scope is not None:
+            form["scope"] = scope
         reply = requests.post(
             self.token_url,
-            data={"grant_type": "client_credentials"},
+            data=form,
             auth=(client.client_id, client.client_secret),
             timeout=10,
         )
@@ -260,10 +277,9 @@ class Emulator:
 
     # --- inspection ------------------------------------------------------------------------
     def tenant(self, key: str) -> Tenant:
-        """A tenant by entity code (UK, IE, US) or tenant id."""
-        if key.upper() in seed.TENANT_IDS:
-            key = seed.TENANT_IDS[key.upper()]
-        return self.tenants[key.lower()]
+        """A tenant by entity code (UK, IE, US for the samples; any case) or tenant id."""
+        found = next((t for t in self.tenants.values() if t.entity_code.upper() == key.upper()), None)
+        return found if found is not None else self.tenants[key.lower()]
 
     def counts(self) -> dict[str, TenantCounts]:
         return self.log.counts()
@@ -302,8 +318,8 @@ class Emulator:
             self.tenant(entity).day_limit = limit
 
     def reset(self) -> None:
-        """Fresh books, no tokens, no faults, no call log, fresh rate windows."""
-        self._replace_books(seed.fresh_tenants())
+        """The books file's organisations afresh, no tokens, no faults, no call log, fresh rate windows."""
+        self._replace_books(self.books.build()[0])
         self.identity.reset()
         self.limits.reset()
         self.idempotency.reset()

@@ -48,6 +48,11 @@ def not_found(what: str = "The resource you're looking for cannot be found") -> 
     return problem(404, "Not Found", what)
 
 
+def query_parse(message: str) -> XeroError:
+    """A 400 for a `where` or `order` Xero cannot read (an unknown field, a wrong operand)."""
+    return XeroError(400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": message})
+
+
 def bad_request(message: str) -> XeroError:
     """A 400 that is not about an element, e.g. a malformed body or a reused idempotency key."""
     return XeroError(400, {"ErrorNumber": 14, "Type": "PostDataInvalidException", "Message": message})

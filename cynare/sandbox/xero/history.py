@@ -16,6 +16,7 @@ _BOOKS = {
     "Invoices": "invoices",
     "CreditNotes": "credit_notes",
     "Payments": "payments",
+    "BatchPayments": "batch_payments",
     "Contacts": "contacts",
     "Overpayments": "overpayments",
     "BankTransactions": "bank_transactions",

@@ -4,6 +4,11 @@ Grants: authorization_code (web apps, any tenants the user consents to), refresh
 rotating, the previous token still good for a 30-minute grace, unused ones dead after 60 days) and
 client_credentials (custom connections, one organisation per client id, no refresh token).
 All lifetimes are emulated seconds on the injected clock. Tokens and secrets are never logged.
+
+Scopes (scopes.py): an app may ask only for the scopes it is registered for; asking for any other
+fails the whole authorisation (`invalid_scope`: a redirect from the consent page, a 400 from the
+token endpoint). A custom connection's token carries the scopes asked for, or all the connection's
+when none are. Cancel on the consent page redirects with `error=access_denied`.
 """
 
 from __future__ import annotations
@@ -17,17 +22,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from cynare.sandbox.xero import consent_page
+from cynare.sandbox.xero import consent_page, scopes
+from cynare.sandbox.xero.apps import ClientApp
 from cynare.sandbox.xero.clock import Clock
 from cynare.sandbox.xero.errors import XeroError, unauthorized
-from cynare.sandbox.xero.seed import ClientApp
+from cynare.sandbox.xero.scopes import DEFAULT_SCOPE
 from cynare.sandbox.xero.state import Tenant
 
 ACCESS_LIFETIME = 30 * 60
 REFRESH_GRACE = 30 * 60
 REFRESH_UNUSED_LIFETIME = 60 * 24 * 3600
 CODE_LIFETIME = 5 * 60
-DEFAULT_SCOPE = "accounting.transactions accounting.contacts accounting.settings accounting.reports.read"
 
 
 @dataclass
@@ -43,6 +48,7 @@ class Connection:
 class AccessToken:
     connection: Connection
     expires_at: float
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -77,10 +83,23 @@ class Identity:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- authorize -------------------------------------------------------------------------
-    def consent_page(self, query: Mapping[str, str]) -> str:
-        client = self.clients.get(query.get("client_id", ""))
-        if client is None or query.get("response_type") != "code" or not query.get("redirect_uri"):
+    def _web_client(self, fields: Mapping[str, str]) -> ClientApp:
+        client = self.clients.get(fields.get("client_id", ""))
+        if client is None or client.custom_tenant_id is not None or not fields.get("redirect_uri"):
             raise _oauth_error("unauthorized_client")
+        return client
+
+    def refused_authorisation(self, query: Mapping[str, str]) -> str | None:
+        """The redirect that refuses an authorisation asking for scopes the app may not have, if it does."""
+        client = self._web_client(query)
+        if query.get("response_type") != "code":
+            raise _oauth_error("unsupported_response_type")
+        if scopes.unknown((query.get("scope") or DEFAULT_SCOPE).split(), client.scopes):
+            return _redirect(query, {"error": "invalid_scope"})
+        return None
+
+    def consent_page(self, query: Mapping[str, str]) -> str:
+        client = self._web_client(query)
         return consent_page.render(
             client.name,
             [(t, self.tenants[t].name) for t in client.tenant_ids if t in self.tenants],
@@ -89,13 +108,15 @@ class Identity:
         )
 
     def consent(self, form: Mapping[str, str], chosen: list[str]) -> str:
-        """The redirect URL after the user allowed access to `chosen` organisations."""
-        client = self.clients.get(form.get("client_id", ""))
-        if client is None:
-            raise _oauth_error("unauthorized_client")
+        """The redirect URL after the user allowed access to `chosen` organisations, or cancelled."""
+        client = self._web_client(form)
+        if form.get("cancel"):
+            return _redirect(form, {"error": "access_denied"})
+        if scopes.unknown((form.get("scope") or DEFAULT_SCOPE).split(), client.scopes):
+            return _redirect(form, {"error": "invalid_scope"})
         tenant_ids = [t for t in chosen if t in client.tenant_ids]
         if not tenant_ids:
-            raise _oauth_error("access_denied")
+            return _redirect(form, {"error": "access_denied"})
         code = secrets.token_urlsafe(24)
         with self._lock:
             self._codes[code] = _Code(
@@ -105,10 +126,7 @@ class Identity:
                 form.get("scope") or DEFAULT_SCOPE,
                 self.clock.seconds() + CODE_LIFETIME,
             )
-        params = {"code": code, "scope": form.get("scope") or DEFAULT_SCOPE}
-        if form.get("state"):
-            params["state"] = form["state"]
-        return f"{form.get('redirect_uri')}?{urlencode(params)}"
+        return _redirect(form, {"code": code, "scope": form.get("scope") or DEFAULT_SCOPE})
 
     # --- token -----------------------------------------------------------------------------
     def _client(self, form: Mapping[str, str], authorization: str | None) -> ClientApp:
@@ -131,8 +149,11 @@ class Identity:
             if grant == "client_credentials":
                 if client.custom_tenant_id is None:
                     raise _oauth_error("unauthorized_client")
+                scope = " ".join((form.get("scope") or "").split()) or client.default_scope
+                if scopes.unknown(scope.split(), client.scopes):
+                    raise _oauth_error("invalid_scope")
                 connection = self._connect(client.client_id, [client.custom_tenant_id])
-                return self._issue(connection, form.get("scope") or DEFAULT_SCOPE, refresh=False)
+                return self._issue(connection, scope, refresh=False)
             if grant == "authorization_code":
                 code = self._codes.pop(form.get("code", ""), None)
                 if code is None or code.expires_at < now or code.client_id != client.client_id:
@@ -158,7 +179,7 @@ class Identity:
     def _issue(self, connection: Connection, scope: str, refresh: bool) -> dict[str, Any]:
         now = self.clock.seconds()
         access = secrets.token_urlsafe(32)
-        self._access[access] = AccessToken(connection, now + ACCESS_LIFETIME)
+        self._access[access] = AccessToken(connection, now + ACCESS_LIFETIME, frozenset(scope.split()))
         body: dict[str, Any] = {
             "access_token": access,
             # Real seconds, so that a client's own expiry arithmetic matches the emulated clock.
@@ -207,6 +228,13 @@ class Identity:
             self._access.clear()
             self._refresh.clear()
             self._codes.clear()
+
+
+def _redirect(fields: Mapping[str, str], params: dict[str, str]) -> str:
+    """The app's redirect URI with `params` and the app's `state`, as the authorisation ends."""
+    if fields.get("state"):
+        params = {**params, "state": fields["state"]}
+    return f"{fields.get('redirect_uri')}?{urlencode(params)}"
 
 
 def _connection_id(connection: Connection, tenant_id: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from cynare.sandbox.xero import documents, messages, query, render
 from cynare.sandbox.xero.call import Call, run_batch
 from cynare.sandbox.xero.errors import not_found
+from cynare.sandbox.xero.fields import SUMMARY_HIDES, summarise
 from cynare.sandbox.xero.settlement import settle_invoice
 from cynare.sandbox.xero.state import Contact, Invoice, Tenant
 
@@ -192,25 +193,34 @@ def get_one(call: Call) -> dict[str, Any]:
 
 
 def get_many(call: Call) -> dict[str, Any]:
+    """`searchTerm` looks in InvoiceNumber and Reference (the fields the spec names); `createdByMyApp`
+    keeps the invoices the calling app created (not those entered in Xero or by another app)."""
     ids = {i.lower() for i in query.csv(call, "IDs") or []}
     numbers = set(query.csv(call, "InvoiceNumbers") or [])
     contacts = {c.lower() for c in query.csv(call, "ContactIDs") or []}
     statuses = set(query.csv(call, "Statuses") or [])
+    term = (call.query.get("searchTerm") or "").casefold()
     summary = call.flag("summaryOnly", False)
+    mine = call.flag("createdByMyApp", False)
+
+    def made_here(i: Invoice) -> bool:
+        """Created by the calling app: the invoice's first history record names the app."""
+        history = call.tenant.history.get(i.invoice_id) or []
+        return bool(history) and history[0].user == call.user
 
     def keep(i: Invoice) -> bool:
         return (
-            (not ids or i.invoice_id in ids)
+            (not mine or made_here(i))
+            and (not ids or i.invoice_id in ids)
             and (not numbers or i.number in numbers)
             and (not contacts or i.contact_id in contacts)
             and (not statuses or i.status in statuses)
+            and (not term or term in i.number.casefold() or term in (i.reference or "").casefold())
         )
 
-    return query.listing(
-        call,
-        "Invoices",
-        call.tenant.invoices.values(),
-        lambda i: i.updated,
-        lambda i: render.invoice(call.tenant, i, call.unitdp(), summary),
-        keep,
-    )
+    def rendered(i: Invoice) -> dict[str, Any]:
+        item = render.invoice(call.tenant, i, call.unitdp(), summary)
+        return summarise("Invoices", item) if summary else item
+
+    hidden = SUMMARY_HIDES["Invoices"] if summary else frozenset()
+    return query.listing(call, "Invoices", call.tenant.invoices.values(), lambda i: i.updated, rendered, keep, hidden)

@@ -36,6 +36,19 @@ OVERPAYMENT_NO_TAX = "Overpayments must have LineAmountTypes of NoTax"
 BANK_TRANSACTION_NOT_EDITABLE = "Bank transactions of type RECEIVE-OVERPAYMENT cannot be updated or deleted"
 HISTORY_TOO_LONG = "The Details field must not be longer than 2500 characters"
 NO_LINE_ITEMS = "At least one line item is required"
+# Multi-currency, refunds and batch payments. Xero's exact words for these were not found in its docs
+# or SDK threads (unconfirmed): the emulator refuses the same cases with these.
+CURRENCY_RATE_POSITIVE = "The CurrencyRate must be greater than zero"
+BANK_CURRENCY = "The bank account must be in the currency of the document or in the base currency"
+PAYMENT_ONE_DOCUMENT = "A payment must be applied to one Invoice, CreditNote or Overpayment"
+PAYMENT_STATUS_ONLY = "Payments can only be changed by setting Status to DELETED"
+BATCH_NO_PAYMENTS = "A batch payment must contain at least one payment"
+BATCH_INVOICES_ONLY = "Batch payments can only be made against invoices"
+BATCH_MIXED_TYPES = "A batch payment cannot contain both sales invoices and bills"
+BATCH_STATUS_ONLY = "Batch payments can only be changed by setting Status to DELETED"
+BATCH_ALREADY_DELETED = "Batch payment has already been deleted"
+BATCH_RECONCILED_DELETE = "This batch payment has been reconciled and cannot be deleted"
+BATCH_ID_REQUIRED = "A BatchPaymentID must be specified"
 
 
 def allocation_exceeds_due(kind: str) -> str:

@@ -6,11 +6,13 @@ conftest.py. Fixtures:
 - `xero_spec`: Xero's OpenAPI spec, loaded once per session (skips the test when it is missing).
 - `xero_emulator`: a fresh emulator on a free loopback port, contract validation on; the test fails at
   teardown if any request or response broke the spec. Stopped after the test.
-- `make_xero_emulator`: a factory for emulators with another clock or time scale, same checks.
+- `make_xero_emulator`: a factory for emulators with another clock or time scale or other organisations
+  (`books=` a books file's path or its parsed JSON, see books_file.py), same checks.
   Each emulator's snapshot folder is a fresh pytest temporary folder; its admin token is
   `emulator.admin_token` (`emulator.admin_headers` for requests).
 - `xero_admin`: a `testing.SandboxAdmin` for `xero_emulator`'s /_sandbox/ surface, token included.
-- `xero_accounting`: a factory `(entity="UK") -> AccountingApi` (xero-python, no retries).
+- `xero_accounting`: a factory `(entity="UK", timeout=None, scope=None) -> AccountingApi` (xero-python, no
+  retries; `scope` asks for a token with only those scopes, e.g. "accounting.contacts.read").
 - `xero_api`: the UK entity's AccountingApi.
 - `xero_token`: a factory `(entity) -> access token` by client credentials.
 - `xero_tenant_ids`: `{"UK": ..., "IE": ..., "US": ...}`.
@@ -70,8 +72,8 @@ def xero_token(xero_emulator: Emulator) -> Callable[[str], str]:
 def xero_accounting(xero_emulator: Emulator) -> Callable[..., Any]:
     from cynare.sandbox.xero.testing import sdk_client
 
-    def make(entity: str = "UK", timeout: float | None = None) -> Any:
-        return sdk_client(xero_emulator, entity, timeout)
+    def make(entity: str = "UK", timeout: float | None = None, scope: str | None = None) -> Any:
+        return sdk_client(xero_emulator, entity, timeout, scope)
 
     return make
 

@@ -1,24 +1,23 @@
-"""Reading lists the way Xero does: ID and status filters, a small `where`, If-Modified-Since, pages.
+"""Reading lists the way Xero does: ID and status filters, `where`, `order`, If-Modified-Since, pages.
 
-Filters run on the rendered JSON so that they see exactly the field names a client writes.
+`where` and `order` run on the rendered JSON so that they see exactly the field names a client writes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from cynare.sandbox.xero import fields, ordering, where
 from cynare.sandbox.xero.call import Call
 from cynare.sandbox.xero.errors import bad_request
 from cynare.sandbox.xero.jsondates import parse_datetime
 
-_CLAUSE = re.compile(
-    r'^\s*([A-Za-z][\w.]*)\s*(==|!=)\s*(?:"([^"]*)"|Guid\("([^"]*)"\)|(true|false|True|False)|(-?[\d.]+))\s*$'
-)
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+# Comma-separated filters the spec gives one list, read on its rendered records: (list, parameter) -> field.
+_LIST_FILTERS = {("Overpayments", "References"): "Reference"}
 
 
 def csv(call: Call, name: str) -> list[str] | None:
@@ -38,46 +37,24 @@ def modified_since(call: Call) -> datetime | None:
         raise bad_request("If-Modified-Since is not a valid date") from exc
 
 
-def _lookup(item: dict[str, Any], path: str) -> Any:
-    value: Any = item
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+def select(
+    call: Call, schema: str | None, items: list[dict[str, Any]], hidden: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The rendered records that pass `where`, in the order `order` asks for.
+
+    `schema` is the record type (fields.SCHEMAS) whose fields both may name; `hidden` the fields a
+    summaryOnly read leaves out, which neither may name (see where.py and ordering.py).
+    """
+    keys = ordering.keys(call.query.get("order"), schema, hidden)
+    match = where.predicate(call.query.get("where"), schema, hidden)
+    chosen = items if match is None else [item for item in items if match(item)]
+    return ordering.apply(chosen, keys) if keys else chosen
 
 
-def where_filter(call: Call) -> Callable[[dict[str, Any]], bool]:
-    """A predicate for `where`: clauses `Field=="text"`, `Field==Guid("...")`, `Field==true` joined by AND."""
-    raw = call.query.get("where")
-    if not raw:
-        return lambda _item: True
-    clauses = []
-    for text in re.split(r"\s+(?:AND|&&)\s+", raw.strip()):
-        match = _CLAUSE.match(text)
-        if match is None:
-            raise bad_request(f"The where clause is not supported by the emulator: {text}")
-        path, op, text_value, guid, boolean, number = match.groups()
-        if guid is not None:
-            expected: Any = guid.lower()
-        elif boolean is not None:
-            expected = boolean.lower() == "true"
-        elif number is not None:
-            expected = number
-        else:
-            expected = text_value
-        clauses.append((path, op == "==", expected))
-
-    def matches(item: dict[str, Any]) -> bool:
-        for path, equal, expected in clauses:
-            actual = _lookup(item, path)
-            if isinstance(actual, str) and isinstance(expected, str):
-                same = actual.lower() == expected.lower()
-            else:
-                same = str(actual) == str(expected)
-            if same != equal:
-                return False
-        return True
-
-    return matches
+def where_filter(call: Call, schema: str | None = None) -> Callable[[dict[str, Any]], bool]:
+    """A predicate for `where` alone (see where.py)."""
+    match = where.predicate(call.query.get("where"), schema)
+    return match if match is not None else (lambda _item: True)
 
 
 def page(call: Call, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
@@ -102,11 +79,18 @@ def listing(
     updated: Callable[[Any], datetime],
     render: Callable[[Any], dict[str, Any]],
     keep: Callable[[Any], bool] = lambda _r: True,
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """A paged list: filters on the records, If-Modified-Since, then `where` and `order` on the rendered
+    records (the schema is the one fields.LISTS names for `key`), then the page."""
     since = modified_since(call)
     chosen = [r for r in records if keep(r) and (since is None or updated(r).replace(microsecond=0) >= since)]
-    match = where_filter(call)
-    rendered = [item for item in (render(r) for r in chosen) if match(item)]
+    items = [render(r) for r in chosen]
+    for (name, parameter), field in _LIST_FILTERS.items():
+        wanted = csv(call, parameter) if name == key else None
+        if wanted:
+            items = [item for item in items if item.get(field) in wanted]
+    rendered = select(call, fields.LISTS.get(key), items, hidden)
     items, pagination = page(call, rendered)
     body: dict[str, Any] = {key: items}
     if pagination is not None:

@@ -114,6 +114,11 @@ def payment_summary(p: Payment) -> dict[str, Any]:
     }
 
 
+def _refunds(tenant: Tenant, payment_ids: list[str]) -> list[dict[str, Any]]:
+    """A credit's refund payments that stand."""
+    return [payment_summary(tenant.payments[p]) for p in payment_ids if tenant.payments[p].status != "DELETED"]
+
+
 def invoice_ref(tenant: Tenant, invoice: Invoice) -> dict[str, Any]:
     return {
         "InvoiceID": invoice.invoice_id,
@@ -205,7 +210,7 @@ def allocation(tenant: Tenant, a: Allocation) -> dict[str, Any]:
         "Amount": _money(a.amount),
         "Date": ms_date(a.date),
         "Invoice": invoice_ref(tenant, tenant.invoices[a.invoice_id]),
-        "IsDeleted": False,
+        "IsDeleted": a.is_deleted,
     }
     if a.source_kind == "CREDITNOTE":
         note = tenant.credit_notes[a.source_id]
@@ -234,7 +239,7 @@ def credit_note(tenant: Tenant, n: CreditNote, unitdp: int = 2) -> dict[str, Any
         "CurrencyRate": n.currency_rate.quantize(RATE),
         "RemainingCredit": _money(n.remaining_credit),
         "Allocations": [allocation(tenant, tenant.allocations[a]) for a in n.allocation_ids],
-        "Payments": [],
+        "Payments": _refunds(tenant, n.payment_ids),
         "HasAttachments": False,
         "HasErrors": False,
     }
@@ -247,29 +252,6 @@ def account_ref(account: Account | None, code: str) -> dict[str, Any]:
     if account is None:
         return {"Code": code}
     return {"AccountID": account.account_id, "Code": account.code, "Name": account.name}
-
-
-def payment(tenant: Tenant, p: Payment) -> dict[str, Any]:
-    inv = tenant.invoices[p.invoice_id]
-    out: dict[str, Any] = {
-        "PaymentID": p.payment_id,
-        "Date": ms_date(p.date),
-        "Amount": _money(p.amount),
-        "BankAmount": _money(p.amount),
-        "CurrencyRate": p.currency_rate.quantize(RATE),
-        "Reference": p.reference or "",
-        "IsReconciled": p.is_reconciled,
-        "Status": p.status,
-        "PaymentType": p.payment_type,
-        "UpdatedDateUTC": ms_datetime(p.updated),
-        "Account": account_ref(tenant.account_by_code(p.account_code), p.account_code),
-        "Invoice": invoice_ref(tenant, inv),
-        "HasAccount": True,
-        "HasValidationErrors": False,
-    }
-    if p.batch_payment_id:
-        out["BatchPaymentID"] = p.batch_payment_id
-    return out
 
 
 def overpayment(tenant: Tenant, o: Overpayment) -> dict[str, Any]:
@@ -289,7 +271,7 @@ def overpayment(tenant: Tenant, o: Overpayment) -> dict[str, Any]:
         "CurrencyRate": o.currency_rate.quantize(RATE),
         "RemainingCredit": _money(o.remaining_credit),
         "Allocations": [allocation(tenant, tenant.allocations[a]) for a in o.allocation_ids],
-        "Payments": [],
+        "Payments": _refunds(tenant, o.payment_ids),
         "HasAttachments": False,
         "Reference": o.reference or "",
     }

@@ -1,15 +1,21 @@
-"""Reports/TrialBalance: balances per account as at a date, grouped the way Xero groups them."""
+"""Reports/TrialBalance, and what every report shares: cells, the report envelope, the basis.
+
+Every report reads one ledger: ledger.balances (accrual, Xero's default) or, with paymentsOnly=true,
+cash_basis.balances (income and tax only as they are paid).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from cynare.sandbox.xero import documents
+from cynare.sandbox.xero import cash_basis, documents, ledger
 from cynare.sandbox.xero.call import Call
 from cynare.sandbox.xero.errors import bad_request
 from cynare.sandbox.xero.jsondates import ms_datetime
-from cynare.sandbox.xero.ledger import balances
+from cynare.sandbox.xero.state import Tenant
 
 _SECTIONS = (
     ("REVENUE", "Revenue"),
@@ -19,26 +25,55 @@ _SECTIONS = (
     ("EQUITY", "Equity"),
 )
 ZERO = Decimal("0.00")
+Balances = Callable[[Tenant, date], dict[str, Decimal]]
 
 
-def _cell(value: str, account_id: str | None = None) -> dict[str, Any]:
-    cell: dict[str, Any] = {"Value": value}
-    if account_id:
-        cell["Attributes"] = [{"Value": account_id, "Id": "account"}]
-    return cell
+def cell(value: str, attribute: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A report cell; `attribute` is (Id, Value), e.g. ("account", account id)."""
+    out: dict[str, Any] = {"Value": value}
+    if attribute is not None:
+        out["Attributes"] = [{"Value": attribute[1], "Id": attribute[0]}]
+    return out
+
+
+def report_date(call: Call, name: str = "date") -> date | None:
+    errors: list[str] = []
+    found = documents.read_date(call.query.get(name), name, errors)
+    if errors:
+        raise bad_request(errors[0])
+    return found
+
+
+def basis(call: Call) -> Balances:
+    """The ledger a report reads: cash basis with paymentsOnly=true, else accrual."""
+    return cash_basis.balances if call.flag("paymentsOnly", False) else ledger.balances
+
+
+def report(call: Call, report_id: str, name: str, titles: list[str], when: date, rows: list[Any]) -> dict[str, Any]:
+    return {
+        "Reports": [
+            {
+                "ReportID": report_id,
+                "ReportName": name,
+                "ReportType": report_id,
+                "ReportTitles": titles,
+                "ReportDate": f"{when.day} {when:%B %Y}",
+                "UpdatedDateUTC": ms_datetime(call.now),
+                "Fields": [],
+                "Rows": rows,
+            }
+        ]
+    }
 
 
 def trial_balance(call: Call) -> dict[str, Any]:
-    errors: list[str] = []
-    as_at = documents.read_date(call.query.get("date"), "date", errors) or call.today
-    if errors:
-        raise bad_request(errors[0])
+    as_at = report_date(call) or call.today
     tenant = call.tenant
-    amounts = balances(tenant, as_at)
+    amounts = basis(call)(tenant, as_at)
     rows: list[dict[str, Any]] = [
         {
             "RowType": "Header",
-            "Cells": [_cell("Account"), _cell("Debit"), _cell("Credit"), _cell("YTD Debit"), _cell("YTD Credit")],
+            "Cells": [cell("Account"), cell("Debit"), cell("Credit"), cell("YTD Debit"), cell("YTD Credit")],
         }
     ]
     total_debit = total_credit = ZERO
@@ -52,11 +87,11 @@ def trial_balance(call: Call) -> dict[str, Any]:
             total_debit += debit
             total_credit += credit
             values = [f"{debit:.2f}", f"{credit:.2f}", f"{debit:.2f}", f"{credit:.2f}"]
+            tag = ("account", account.account_id)
             section_rows.append(
                 {
                     "RowType": "Row",
-                    "Cells": [_cell(f"{account.name} ({account.code})", account.account_id)]
-                    + [_cell(v, account.account_id) for v in values],
+                    "Cells": [cell(f"{account.name} ({account.code})", tag)] + [cell(v, tag) for v in values],
                 }
             )
         rows.append({"RowType": "Section", "Title": title, "Rows": section_rows})
@@ -65,17 +100,10 @@ def trial_balance(call: Call) -> dict[str, Any]:
         {
             "RowType": "Section",
             "Title": "",
-            "Rows": [{"RowType": "SummaryRow", "Cells": [_cell("Total")] + [_cell(v) for v in totals]}],
+            "Rows": [{"RowType": "SummaryRow", "Cells": [cell("Total")] + [cell(v) for v in totals]}],
         }
     )
-    report = {
-        "ReportID": "TrialBalance",
-        "ReportName": "Trial Balance",
-        "ReportType": "TrialBalance",
-        "ReportTitles": ["Trial Balance", tenant.name, f"As at {as_at:%d %B %Y}"],
-        "ReportDate": f"{as_at:%d %B %Y}",
-        "UpdatedDateUTC": ms_datetime(call.now),
-        "Fields": [],
-        "Rows": rows,
-    }
-    return {"Reports": [report]}
+    titles = ["Trial Balance", tenant.name, f"As at {as_at:%d %B %Y}"]
+    body = report(call, "TrialBalance", "Trial Balance", titles, as_at, rows)
+    body["Reports"][0]["ReportDate"] = f"{as_at:%d %B %Y}"
+    return body

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from cynare.sandbox.xero import (
     allocations,
+    batch_payments,
     contacts,
     credit_notes,
     history,
     invoices,
     overpayments,
     payments,
+    report_aged,
+    report_balance_sheet,
     reports,
     settings,
 )
@@ -33,7 +36,10 @@ def _route(method: str, template: str, handler: Handler) -> Route:
     return Route(method, re.compile(f"^{regex}$", re.IGNORECASE), handler)
 
 
-_HISTORY = "/(?P<Endpoint>Invoices|CreditNotes|Payments|Contacts|Overpayments|BankTransactions)/{RecordID}/History"
+_HISTORY = (
+    "/(?P<Endpoint>Invoices|CreditNotes|Payments|BatchPayments|Contacts|Overpayments|BankTransactions)"
+    "/{RecordID}/History"
+)
 
 ROUTES: tuple[Route, ...] = (
     _route("GET", "/Organisation", settings.organisation),
@@ -57,11 +63,19 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/CreditNotes/{CreditNoteID}", credit_notes.get_one),
     _route("POST", "/CreditNotes/{CreditNoteID}", credit_notes.update_one),
     _route("PUT", "/CreditNotes/{CreditNoteID}/Allocations", allocations.credit_note_allocations),
+    _route(
+        "DELETE", "/CreditNotes/{CreditNoteID}/Allocations/{AllocationID}", allocations.delete_credit_note_allocation
+    ),
     _route("GET", "/Payments", payments.get_many),
     _route("PUT", "/Payments", payments.create_many),
     _route("POST", "/Payments", payments.create_one),
     _route("GET", "/Payments/{PaymentID}", payments.get_one),
     _route("POST", "/Payments/{PaymentID}", payments.delete),
+    _route("GET", "/BatchPayments", batch_payments.get_many),
+    _route("PUT", "/BatchPayments", batch_payments.create),
+    _route("POST", "/BatchPayments", batch_payments.delete_by_body),
+    _route("GET", "/BatchPayments/{BatchPaymentID}", batch_payments.get_one),
+    _route("POST", "/BatchPayments/{BatchPaymentID}", batch_payments.delete_by_path),
     _route("GET", "/BankTransactions", overpayments.get_transactions),
     _route("PUT", "/BankTransactions", overpayments.create),
     _route("POST", "/BankTransactions", overpayments.update_or_create),
@@ -70,9 +84,14 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/Overpayments", overpayments.get_overpayments),
     _route("GET", "/Overpayments/{OverpaymentID}", overpayments.get_overpayment),
     _route("PUT", "/Overpayments/{OverpaymentID}/Allocations", allocations.overpayment_allocations),
+    _route(
+        "DELETE", "/Overpayments/{OverpaymentID}/Allocations/{AllocationID}", allocations.delete_overpayment_allocation
+    ),
     _route("GET", _HISTORY, history.get),
     _route("PUT", _HISTORY, history.add),
     _route("GET", "/Reports/TrialBalance", reports.trial_balance),
+    _route("GET", "/Reports/BalanceSheet", report_balance_sheet.balance_sheet),
+    _route("GET", "/Reports/AgedReceivablesByContact", report_aged.aged_receivables_by_contact),
 )
 
 

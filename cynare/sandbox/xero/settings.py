@@ -9,7 +9,22 @@ from cynare.sandbox.xero.call import Call
 from cynare.sandbox.xero.jsondates import ms_date, ms_datetime
 from cynare.sandbox.xero.state import Account, TaxRate
 
-_CURRENCY_NAMES = {"GBP": "British Pound", "EUR": "Euro", "USD": "United States Dollar"}
+_CURRENCY_NAMES = {
+    "AUD": "Australian Dollar",
+    "CAD": "Canadian Dollar",
+    "CHF": "Swiss Franc",
+    "DKK": "Danish Krone",
+    "EUR": "Euro",
+    "GBP": "British Pound",
+    "HKD": "Hong Kong Dollar",
+    "JPY": "Japanese Yen",
+    "NOK": "Norwegian Krone",
+    "NZD": "New Zealand Dollar",
+    "SEK": "Swedish Krona",
+    "SGD": "Singapore Dollar",
+    "USD": "United States Dollar",
+    "ZAR": "South African Rand",
+}
 
 
 def organisation(call: Call) -> dict[str, Any]:
@@ -26,8 +41,8 @@ def organisation(call: Call) -> dict[str, Any]:
         "CountryCode": t.country_code,
         "IsDemoCompany": False,
         "OrganisationStatus": "ACTIVE",
-        "FinancialYearEndDay": 31,
-        "FinancialYearEndMonth": 3,
+        "FinancialYearEndDay": t.year_end_day,
+        "FinancialYearEndMonth": t.year_end_month,
         "SalesTaxBasis": "ACCRUALS" if t.pays_tax else "NONE",
         "SalesTaxPeriod": "QUARTERLY" if t.pays_tax else "NONE",
         "DefaultSalesTax": "Tax Exclusive",
@@ -75,8 +90,12 @@ def _account(a: Account) -> dict[str, Any]:
 
 
 def accounts(call: Call) -> dict[str, Any]:
-    match = query.where_filter(call)
-    return {"Accounts": [item for item in map(_account, call.tenant.accounts) if match(item)]}
+    """The chart; with If-Modified-Since, none once it is later than the organisation's creation (the
+    emulator's accounts never change)."""
+    since = query.modified_since(call)
+    if since is not None and call.tenant.created.replace(microsecond=0) < since:
+        return {"Accounts": []}
+    return {"Accounts": query.select(call, "Account", [_account(a) for a in call.tenant.accounts])}
 
 
 def _tax_rate(r: TaxRate) -> dict[str, Any]:
@@ -101,16 +120,12 @@ def _tax_rate(r: TaxRate) -> dict[str, Any]:
 
 
 def tax_rates(call: Call) -> dict[str, Any]:
-    match = query.where_filter(call)
-    return {"TaxRates": [item for item in map(_tax_rate, call.tenant.tax_rates) if match(item)]}
+    return {"TaxRates": query.select(call, "TaxRate", [_tax_rate(r) for r in call.tenant.tax_rates])}
 
 
 def currencies(call: Call) -> dict[str, Any]:
-    return {
-        "Currencies": [
-            {"Code": code, "Description": _CURRENCY_NAMES.get(code, code)} for code in call.tenant.currencies
-        ]
-    }
+    listed = [{"Code": code, "Description": _CURRENCY_NAMES.get(code, code)} for code in call.tenant.currencies]
+    return {"Currencies": query.select(call, "Currency", listed)}
 
 
 def tracking_categories(call: Call) -> dict[str, Any]:
@@ -136,4 +151,4 @@ def tracking_categories(call: Call) -> dict[str, Any]:
                 ],
             }
         )
-    return {"TrackingCategories": out}
+    return {"TrackingCategories": query.select(call, "TrackingCategory", out)}

@@ -134,10 +134,12 @@ class CreditNote(Document):
     allocated: Decimal = ZERO
     fully_paid_on: date | None = None
     allocation_ids: list[str] = field(default_factory=list)
+    refunded: Decimal = ZERO  # paid out by refund payments
+    payment_ids: list[str] = field(default_factory=list)
 
     @property
     def remaining_credit(self) -> Decimal:
-        return self.total - self.allocated
+        return self.total - self.allocated - self.refunded
 
 
 @dataclass(slots=True)
@@ -147,10 +149,12 @@ class Overpayment(Document):
     type: str = "RECEIVE-OVERPAYMENT"
     allocated: Decimal = ZERO
     allocation_ids: list[str] = field(default_factory=list)
+    refunded: Decimal = ZERO  # paid out by refund payments
+    payment_ids: list[str] = field(default_factory=list)
 
     @property
     def remaining_credit(self) -> Decimal:
-        return self.total - self.allocated
+        return self.total - self.allocated - self.refunded
 
 
 @dataclass(slots=True)
@@ -171,6 +175,7 @@ class Allocation:
     amount: Decimal
     date: date
     updated: datetime
+    is_deleted: bool = False
 
 
 @dataclass(slots=True)
@@ -187,6 +192,27 @@ class Payment:
     batch_payment_id: str | None = None
     is_reconciled: bool = False
     payment_type: str = "ACCRECPAYMENT"
+    # A refund pays out a credit note or an overpayment instead of an invoice (invoice_id is then "").
+    credit_note_id: str | None = None
+    overpayment_id: str | None = None
+    bank_amount: Decimal | None = None  # in the bank account's currency; None (old snapshots): Amount
+
+
+@dataclass(slots=True)
+class BatchPayment:
+    """Several payments banked as one line: RECBATCH for sales invoices, PAYBATCH for bills."""
+
+    batch_payment_id: str
+    account_code: str
+    date: date
+    type: str
+    updated: datetime
+    payment_ids: list[str] = field(default_factory=list)
+    reference: str | None = None
+    details: str | None = None
+    narrative: str | None = None
+    status: str = "AUTHORISED"
+    is_reconciled: bool = False
 
 
 @dataclass(slots=True)
@@ -220,6 +246,8 @@ class Tenant:
     day_limit: int = 5000
     period_lock_date: date | None = None
     end_of_year_lock_date: date | None = None
+    year_end_month: int = 3  # the financial year ends on this day of this month
+    year_end_day: int = 31
     contacts: dict[str, Contact] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
     credit_notes: dict[str, CreditNote] = field(default_factory=dict)
@@ -227,6 +255,7 @@ class Tenant:
     overpayments: dict[str, Overpayment] = field(default_factory=dict)
     bank_transactions: dict[str, BankTransaction] = field(default_factory=dict)
     allocations: dict[str, Allocation] = field(default_factory=dict)
+    batch_payments: dict[str, BatchPayment] = field(default_factory=dict)
     history: dict[str, list[HistoryRecord]] = field(default_factory=dict)
     invoice_numbers: set[str] = field(default_factory=set)  # ACCREC numbers ever used, void or deleted included
     credit_note_numbers: set[str] = field(default_factory=set)

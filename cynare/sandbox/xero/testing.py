@@ -26,19 +26,22 @@ def sdk_configuration(client_id: str, client_secret: str) -> Configuration:
     return config
 
 
-def sdk_client(emulator: Emulator, entity: str, timeout: float | None = None) -> AccountingApi:
+def sdk_client(
+    emulator: Emulator, entity: str, timeout: float | None = None, scope: str | None = None
+) -> AccountingApi:
     """An AccountingApi for the entity's custom connection (client credentials), pointed at `emulator`.
 
-    urllib3's retries are off: the SDK would otherwise sleep out a 429's Retry-After and try again
-    behind the caller's back.
+    `scope` asks for fewer scopes than the connection has (space-separated); by default the token has
+    all of them. urllib3's retries are off: the SDK would otherwise sleep out a 429's Retry-After and
+    try again behind the caller's back.
     """
     client = emulator.client_for(entity)
     token: dict[str, Any] = {
-        "access_token": emulator.token(entity),
+        "access_token": emulator.token(entity, scope),
         "token_type": "Bearer",
         "expires_in": 1800,
         "expires_at": time.time() + 1800,
-        "scope": ["accounting.transactions"],
+        "scope": (scope or client.default_scope).split(),
     }
     config = sdk_configuration(client.client_id, client.client_secret)
     api_client = ApiClient(config, pool_threads=1, oauth2_token_getter=lambda: token, oauth2_token_saver=token.update)
