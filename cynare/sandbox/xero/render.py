@@ -120,12 +120,18 @@ def _refunds(tenant: Tenant, payment_ids: list[str]) -> list[dict[str, Any]]:
 
 
 def invoice_ref(tenant: Tenant, invoice: Invoice) -> dict[str, Any]:
-    return {
-        "InvoiceID": invoice.invoice_id,
-        "InvoiceNumber": invoice.number,
-        "Type": invoice.type,
-        "Contact": contact_ref(tenant, invoice.contact_id),
-        "CurrencyCode": invoice.currency_code,
+    return document_ref(
+        tenant, invoice.invoice_id, invoice.number, invoice.type, invoice.contact_id, invoice.currency_code
+    )
+
+
+def document_ref(tenant: Tenant, doc_id: str, number: str, kind: str, contact_id: str, currency: str) -> dict[str, Any]:
+    """A document as Xero puts it under a payment's `Invoice`: an invoice, or a refunded credit."""
+    ref: dict[str, Any] = {
+        "InvoiceID": doc_id,
+        "Type": kind,
+        "Contact": contact_ref(tenant, contact_id),
+        "CurrencyCode": currency,
         "Payments": [],
         "CreditNotes": [],
         "Prepayments": [],
@@ -133,6 +139,9 @@ def invoice_ref(tenant: Tenant, invoice: Invoice) -> dict[str, Any]:
         "HasErrors": False,
         "IsDiscounted": False,
     }
+    if number:
+        ref["InvoiceNumber"] = number
+    return ref
 
 
 def invoice(tenant: Tenant, i: Invoice, unitdp: int = 2, summary: bool = False) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from cynare.sandbox.xero.jsondates import ms_date, ms_datetime
 from cynare.sandbox.xero.money import ZERO_CENTS, cents
-from cynare.sandbox.xero.render import RATE, account_ref, contact_ref, invoice_ref
+from cynare.sandbox.xero.render import RATE, account_ref, document_ref, invoice_ref
 from cynare.sandbox.xero.state import BatchPayment, Payment, Tenant
 
 _CREDIT_TYPES = {"ACCRECCREDIT": "ACCRECCREDIT", "ACCPAYCREDIT": "ACCPAYCREDIT"}
@@ -32,21 +32,7 @@ def _credit_ref(tenant: Tenant, p: Payment) -> dict[str, Any]:
         over = tenant.overpayments[str(p.overpayment_id)]
         doc_id, number, kind = over.overpayment_id, "", "AROVERPAYMENT"
         contact_id, currency = over.contact_id, over.currency_code
-    ref: dict[str, Any] = {
-        "InvoiceID": doc_id,
-        "Type": kind,
-        "Contact": contact_ref(tenant, contact_id),
-        "CurrencyCode": currency,
-        "Payments": [],
-        "CreditNotes": [],
-        "Prepayments": [],
-        "Overpayments": [],
-        "HasErrors": False,
-        "IsDiscounted": False,
-    }
-    if number:
-        ref["InvoiceNumber"] = number
-    return ref
+    return document_ref(tenant, doc_id, number, kind, contact_id, currency)
 
 
 def bank_amount(p: Payment) -> Decimal:
