@@ -31,39 +31,55 @@ class Assembled:
 
 
 def assemble(entity: str, identities: IdentityMap, accepted: Mapping[str, Iterable[r.Row]]) -> Assembled:
+    """The documents, reference rows and snapshots of a batch's rows (left as they are)."""
+    return _assemble(entity, identities, {name: list(rows) for name, rows in accepted.items()}, take=False)
+
+
+def assemble_taking(entity: str, identities: IdentityMap, accepted: dict[str, list[r.Row]]) -> Assembled:
+    """As `assemble`, taking the rows of a validated batch: each list is emptied as its rows are used, so a row
+    model is freed as soon as its document (or reference row) is built, and a part as soon as its parent's
+    (a parent's key is unique in a validated batch, so its parts are used once)."""
+    return _assemble(entity, identities, accepted, take=True)
+
+
+def _assemble(entity: str, identities: IdentityMap, accepted: dict[str, list[r.Row]], *, take: bool) -> Assembled:
     parts: dict[str, dict[str, list[r.Row]]] = defaultdict(lambda: defaultdict(list))
     for name, rows in accepted.items():
         dataset = DATASETS[name]
         if dataset.role is Role.PART and dataset.link is not None:
             for row in rows:
                 parts[name][str(getattr(row, dataset.link))].append(row)
-    builder = _Builder(entity, identities, parts)
+            rows.clear()  # held by their parent's key now, until the parent's document takes them
+    currencies = {row.receipt_id: row.currency for row in accepted.get("receipts", ()) if isinstance(row, r.Receipt)}
+    builder = _Builder(entity, identities, parts, take)
     assembled = Assembled([])
     for name, rows in accepted.items():
         dataset = DATASETS[name]
         if dataset.role is Role.REFERENCE:
             assembled.reference[name] = [(dataset.key_of(row), row.model_dump(mode="json")) for row in rows]
         elif dataset.role is Role.SNAPSHOT:
-            listed = list(rows)
-            if listed:
-                as_at: date = getattr(listed[0], "as_at")  # noqa: B009 - one date per file (batch rule)
+            if rows:
+                as_at: date = getattr(rows[0], "as_at")  # noqa: B009 - one date per file (batch rule)
                 assembled.snapshots[name] = (
                     as_at,
-                    [(dataset.key_of(row), row.model_dump(mode="json")) for row in listed],
+                    [(dataset.key_of(row), row.model_dump(mode="json")) for row in rows],
                 )
         elif dataset.role is Role.DOCUMENT:
-            currencies = {
-                row.receipt_id: row.currency for row in accepted.get("receipts", ()) if isinstance(row, r.Receipt)
-            }
-            assembled.documents.extend(builder.document(name, row, currencies) for row in rows)
+            rows.reverse()  # taken from the end, in the file's order
+            while rows:
+                assembled.documents.append(builder.document(name, rows.pop(), currencies))
+        rows.clear()
     return assembled
 
 
 class _Builder:
-    def __init__(self, entity: str, identities: IdentityMap, parts: dict[str, dict[str, list[r.Row]]]) -> None:
+    def __init__(
+        self, entity: str, identities: IdentityMap, parts: dict[str, dict[str, list[r.Row]]], take: bool
+    ) -> None:
         self.entity = entity
         self.ids = identities
         self.parts = parts
+        self.take = take
 
     def firm(self, dataset: str, source_id: str) -> str:
         return self.ids.firm_id(dataset, source_id)
@@ -82,8 +98,11 @@ class _Builder:
             return f"{target}|{self.firm(target, row.document_id)}"
         return self.firm(dataset, source_id)
 
+    def _parts(self, part: str, owner: str) -> list[r.Row]:
+        return self.parts[part].pop(owner, []) if self.take else self.parts[part].get(owner, [])
+
     def _lines(self, part: str, owner: str, currency: str) -> tuple[doc.Line, ...]:
-        return tuple(_line(line, currency) for line in sorted(self.parts[part].get(owner, []), key=_line_no))
+        return tuple(_line(line, currency) for line in sorted(self._parts(part, owner), key=_line_no))
 
     def _body(self, row: r.Row, receipt_currencies: Mapping[str, str]) -> tuple[doc.Body, int]:
         f = self.firm
@@ -118,7 +137,7 @@ class _Builder:
                                          Money(row.amount, currency)), 1  # fmt: skip
         if isinstance(row, r.ReturnedReceipt):
             c = row.currency
-            returned = sorted(self.parts["returned_allocations"].get(row.return_id, []), key=_bill_of)
+            returned = sorted(self._parts("returned_allocations", row.return_id), key=_bill_of)
             parts = tuple(doc.ReturnedPart(f("bills", p.bill_id), Money(p.amount, c)) for p in returned
                           if isinstance(p, r.ReturnedAllocation))  # fmt: skip
             amount = Money(row.amount, c) if row.amount is not None else None

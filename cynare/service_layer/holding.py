@@ -34,22 +34,46 @@ def _tracking(rows: Mapping[str, dict[str, str]]) -> dict[tuple[str, str], str]:
     return book
 
 
+class Arrivals:
+    """The documents one import brings, by key (the last of a key wins), and what they refer to: worked out
+    once per batch, however many slices the batch is placed in."""
+
+    def __init__(self, documents: Iterable[Document]) -> None:
+        listed = list(documents)
+        self.documents: dict[DocKey, Document] = {document.key: document for document in listed}
+        referred: set[DocKey] = set()
+        for document in self.documents.values():
+            referred.update(document.depends_on)
+        # Every client something arriving refers to: an archived client it refers to is needed in Xero.
+        self.clients = frozenset(key for key in referred if key.dataset == "clients")
+        # ...and every client any row of the batch refers to, a key's replaced versions included.
+        self.needed_clients = self.clients
+        if len(listed) != len(self.documents):
+            self.needed_clients = frozenset(key for document in listed for key in document.depends_on
+                                            if key.dataset == "clients")  # fmt: skip
+        # What they depend on that is not arriving with them: only the warehouse can say how it stands.
+        self.elsewhere = frozenset(key for key in referred if key not in self.documents)
+
+
 class HoldJudge:
-    """Holds for documents of one import: `known` is what the warehouse and the batch hold, by key."""
+    """Holds for documents of one import: `known` is what the warehouse holds, by key; `arriving` what the batch brings.
+
+    `known` needs only the documents judged and what they depend on that is not arriving: an arriving
+    document always stands as received, whatever the warehouse holds of it.
+    """
 
     def __init__(
         self,
         book: MappingBook,
         known: Mapping[DocKey, StoredDocument],
-        arriving: Iterable[Document],
+        arriving: Iterable[Document] | Arrivals,
         needed: Iterable[DocKey] = (),
     ) -> None:
         self.book = book
-        self.known = dict(known)
-        self.arriving = {document.key: document for document in arriving}
-        # Every client something arriving refers to: an archived client it refers to is needed in Xero.
-        self.needed = set(needed) | {key for document in self.arriving.values() for key in document.depends_on
-                                     if key.dataset == "clients"}  # fmt: skip
+        self.known = known
+        arrivals = arriving if isinstance(arriving, Arrivals) else Arrivals(arriving)
+        self.arriving = arrivals.documents
+        self.needed = arrivals.clients.union(needed)
 
     def holds(self, document: Document) -> tuple[Hold, ...]:
         body = document.body

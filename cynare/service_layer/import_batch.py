@@ -9,10 +9,13 @@ a batch older than the version a document already has never overwrites it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import NamedTuple
 
 from cynare.domain.cancellations import settle
@@ -25,13 +28,15 @@ from cynare.extract.batch import BatchFiles, RowCounts, ValidatedBatch, read_man
 from cynare.extract.datasets import KIND_DATASETS
 from cynare.extract.manifest import BatchRejected, Manifest
 from cynare.extract.rows import IdentityLink, Row
-from cynare.service_layer.assembly import assemble
-from cynare.service_layer.holding import HoldJudge, mapping_book
-from cynare.service_layer.unit_of_work import BatchRecord, BatchState, EntityWork, UnitOfWork
+from cynare.service_layer.assembly import assemble_taking
+from cynare.service_layer.holding import Arrivals, HoldJudge, mapping_book
+from cynare.service_layer.unit_of_work import BatchRecord, BatchState, DocumentRepository, EntityWork, UnitOfWork
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 _CONFLICT_ROUNDS = 5
+_SLICE = 2_000  # documents placed at a time: the import holds the records and writes of one slice, not the batch's
+_SPLIT_FROM = 200  # a slice's writes from this many go in two halves at once (fewer: two transactions at most)
 
 
 class DocumentCounts(NamedTuple):
@@ -141,29 +146,50 @@ def _reject(
 def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock, manifest_version: str) -> ImportOutcome:
     manifest = validated.manifest
     source = manifest.source_system
+    rows, rejections = validated.counts(), validated.rejections
+    accepted = _take_rows(validated)
     home = work.identities.home_source() or work.identities.claim_home_source(source)
     identities = IdentityMap(home, source, work.identities.links(source))
-    accepted = {name: [row for _, row in parsed.accepted] for name, parsed in validated.files.items()}
     new_links = _resolve_links(work, home, accepted.get("identity_links", []))
     if new_links:
         identities.links.update(new_links)
         work.identities.save_links(source, new_links)
-    assembled = assemble(work.entity, identities, accepted)
-    for dataset, rows in assembled.reference.items():
-        work.reference.store(dataset, rows)
-    for dataset, (as_at, rows) in assembled.snapshots.items():
-        work.reference.store_snapshot(dataset, as_at, rows)
-    work.rejections.store(manifest.batch_id, validated.rejections)
-    stamp = Stamp(manifest.batch_id, source, manifest.sequence)
-    book = mapping_book(work)  # after this batch's mappings are stored: they may release what waits
-    counts, waiting = _place(work, book, assembled.documents, stamp, now)
-    released, cancelled = _reassess_waiting(work, book, now)
-    outcome = ImportOutcome(work.entity, manifest.batch_id, ImportStatus.IMPORTED, rows=validated.counts(), documents=counts,
+    assembled = assemble_taking(work.entity, identities, accepted)
+    for dataset, reference in assembled.reference.items():
+        work.reference.store(dataset, reference)
+    assembled.reference.clear()
+    snapshots: list[Future[None]] = []
+    for dataset, (as_at, snapshot) in assembled.snapshots.items():
+        if len(snapshot) < _SPLIT_FROM:
+            work.reference.store_snapshot(dataset, as_at, snapshot)
+        else:  # a long one (the debtors) is written while the documents are placed: nothing of the import reads it
+            snapshots.append(_sender().submit(work.reference.store_snapshot, dataset, as_at, snapshot))
+    assembled.snapshots.clear()
+    try:
+        work.rejections.store(manifest.batch_id, rejections)
+        stamp = Stamp(manifest.batch_id, source, manifest.sequence)
+        book = mapping_book(work)  # after this batch's mappings are stored: they may release what waits
+        counts, waiting = _place(work, book, assembled.documents, stamp, now)
+        released, cancelled = _reassess_waiting(work, book, now)
+    finally:
+        wait(snapshots)  # nothing of this import is still being written once it has ended
+    for written in snapshots:
+        written.result()  # a snapshot that failed fails the import before it is recorded
+    outcome = ImportOutcome(work.entity, manifest.batch_id, ImportStatus.IMPORTED, rows=rows, documents=counts,
                             waiting=waiting, released=released, cancelled=cancelled)  # fmt: skip
     record = BatchRecord(work.entity, manifest.batch_id, BatchState.IMPORTED, counts={"rows": outcome.rows},
                          source=source, sequence=manifest.sequence, at=now(), manifest_version=manifest_version)  # fmt: skip
     work.batches.record(record, manifest.model_dump_json())  # last: the import's own commit
     return outcome
+
+
+def _take_rows(validated: ValidatedBatch) -> dict[str, list[Row]]:
+    """The accepted rows, taken out of the validated batch (its counts are read first): assembly frees each as it goes."""
+    taken: dict[str, list[Row]] = {}
+    for name, parsed in validated.files.items():
+        taken[name] = [row for _, row in parsed.accepted]
+        parsed.accepted.clear()
+    return taken
 
 
 def _resolve_links(work: EntityWork, home: str, links: Sequence[Row]) -> dict[tuple[str, str], str]:
@@ -188,13 +214,40 @@ def _related(documents: Iterable[Document]) -> set[DocKey]:
 def _place(
     work: EntityWork, book: MappingBook, documents: list[Document], stamp: Stamp, now: Clock
 ) -> tuple[DocumentCounts, int]:
+    """Place the batch's documents a slice at a time, in key order: read a slice's current records, decide,
+    save, and let them go. What they depend on that is not arriving is read once for the whole batch."""
+    arrivals = Arrivals(documents)
+    documents.clear()  # the arrivals hold them, by key
+    elsewhere = work.documents.get_many(arrivals.elsewhere)
+    totals = [0, 0, 0, 0, 0, 0]
+    keys = sorted(arrivals.documents, key=str)  # a slice's own records are one short range of row keys
+    for start in range(0, len(keys), _SLICE):
+        placed = _place_slice(work, book, arrivals, elsewhere, keys[start : start + _SLICE], stamp, now)
+        totals = [total + more for total, more in zip(totals, placed, strict=True)]
+    created, changed, unchanged, older, waiting, left = totals
+    if left:
+        raise ConcurrentChange(f"{left} document(s) kept changing under concurrent writers; import again")
+    _activate_needed_clients(work, book, arrivals.needed_clients, now)
+    return DocumentCounts(created, changed, unchanged, older), waiting
+
+
+def _place_slice(
+    work: EntityWork,
+    book: MappingBook,
+    arrivals: Arrivals,
+    elsewhere: dict[DocKey, StoredDocument],
+    keys: Sequence[DocKey],
+    stamp: Stamp,
+    now: Clock,
+) -> tuple[int, int, int, int, int, int]:
+    """Counts of the slice's documents: created, changed, unchanged, older, waiting, and left still losing."""
     created = changed = unchanged = older = waiting = 0
-    pending = {document.key: document for document in documents}
+    pending = {key: arrivals.documents[key] for key in keys}
+    known: Mapping[DocKey, StoredDocument] = ChainMap(work.documents.get_many(pending), elsewhere)
     for _ in range(_CONFLICT_ROUNDS):
         if not pending:
             break
-        known = work.documents.get_many(_related(pending.values()))
-        judge = HoldJudge(book, known, documents)
+        judge = HoldJudge(book, known, arrivals)
         at = now()
         writes: list[StoredDocument] = []
         for key, document in pending.items():
@@ -207,7 +260,7 @@ def _place(
                     unchanged += 1
                 continue
             writes.append(decided)
-        lost = set(work.documents.save(writes))
+        lost = _save(work.documents, writes)
         for decided in writes:
             if decided.document.key in lost:
                 continue
@@ -215,20 +268,42 @@ def _place(
             changed += decided.etag != ""
             waiting += decided.state is State.WAITING
         pending = {key: pending[key] for key in lost}
-    if pending:
-        raise ConcurrentChange(f"{len(pending)} document(s) kept changing under concurrent writers; import again")
-    _activate_needed_clients(work, book, documents, now)
-    return DocumentCounts(created, changed, unchanged, older), waiting
+        if pending:  # another writer changed them: read them, and what they depend on, again
+            known = work.documents.get_many(_related(pending.values()))
+    return created, changed, unchanged, older, waiting, len(pending)
 
 
-def _activate_needed_clients(work: EntityWork, book: MappingBook, documents: list[Document], now: Clock) -> None:
+def _save(documents: DocumentRepository, writes: list[StoredDocument]) -> set[DocKey]:
+    """Save `writes`, the keys that lost. Many go in two halves at once, so that one half is encoded and sent
+    while the store works on the other; their keys differ, so neither waits on the other."""
+    if len(writes) < _SPLIT_FROM:
+        return set(documents.save(writes))
+    half = len(writes) // 2
+    other = _sender().submit(documents.save, writes[half:])
+    try:
+        lost = documents.save(writes[:half])
+    except BaseException:
+        wait([other])  # nothing of this import is still being written once it has failed
+        raise
+    return {*lost, *other.result()}
+
+
+@cache
+def _sender() -> ThreadPoolExecutor:
+    """The thread that sends the second halves: one for the process, so that every import reuses its memory."""
+    return ThreadPoolExecutor(1, thread_name_prefix="import-save")
+
+
+def _activate_needed_clients(work: EntityWork, book: MappingBook, needed: Iterable[DocKey], now: Clock) -> None:
     """An archived client held as dormant is created after all once a document refers to it."""
-    needed = {key for document in documents for key in document.depends_on if key.dataset == "clients"}
-    clients = work.documents.get_many(needed)
-    judge = HoldJudge(book, clients, [], needed)
-    writes = [decided for stored in clients.values() if stored.state is State.WAITING
-              if (decided := reassess(stored, judge.holds(stored.document), now())) is not None]  # fmt: skip
-    work.documents.save(writes)  # a lost write is decided again by the next import's reassessment
+    keys = sorted(needed, key=str)
+    for start in range(0, len(keys), _SLICE):
+        chunk = keys[start : start + _SLICE]
+        clients = work.documents.get_many(chunk)
+        judge = HoldJudge(book, clients, [], chunk)
+        writes = [decided for stored in clients.values() if stored.state is State.WAITING
+                  if (decided := reassess(stored, judge.holds(stored.document), now())) is not None]  # fmt: skip
+        work.documents.save(writes)  # a lost write is decided again by the next import's reassessment
 
 
 def _reassess_waiting(work: EntityWork, book: MappingBook, now: Clock) -> tuple[int, int]:
