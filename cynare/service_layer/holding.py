@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from cynare.domain.documents import Cancellation, Client, DocKey, Document
-from cynare.domain.holds import Hold, MappingBook, Standing, content_holds, dependency_holds, dormant_hold
+from cynare.domain.holds import Hold, HoldKind, MappingBook, Standing, content_holds, dependency_holds, dormant_hold
 from cynare.domain.lifecycle import State, StoredDocument
 from cynare.service_layer.unit_of_work import EntityWork
 
@@ -86,7 +86,7 @@ class HoldJudge:
             found += dependency_holds(document.depends_on, self._standings(document.depends_on))
         if isinstance(body, Client):
             current = self.known.get(document.key)
-            was_dormant = current is None or any(hold.kind.value == "dormant" for hold in current.holds)
+            was_dormant = current is None or any(hold.kind is HoldKind.DORMANT for hold in current.holds)
             found += dormant_hold(body, document.key in self.needed, was_dormant)
         return tuple(sorted(set(found)))
 
