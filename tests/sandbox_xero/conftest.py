@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -40,3 +41,9 @@ def invoice(contact: str = "Acme Ltd", amount: str = "100.00", **extra: Any) -> 
     }
     fields.update(extra)
     return Invoice(**fields)
+
+
+def errors(exc: Any) -> list[str]:
+    """Xero's validation messages from a 400 the SDK raised (AccountingBadRequestException)."""
+    body = json.loads(exc.body)
+    return [e["Message"] for el in body["Elements"] for e in el["ValidationErrors"]]

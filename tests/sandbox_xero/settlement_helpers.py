@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,14 +20,8 @@ from xero_python.accounting import (
     LineItem,
     Payment,
 )
-from xero_python.exceptions import AccountingBadRequestException
 
 from tests.sandbox_xero.conftest import UK, invoice
-
-
-def errors(exc: AccountingBadRequestException) -> list[str]:
-    body = json.loads(exc.body)
-    return [e["Message"] for el in body["Elements"] for e in el["ValidationErrors"]]
 
 
 def _money(currency: str | None, rate: str | None) -> dict[str, Any]:

@@ -21,9 +21,8 @@ from xero_python.accounting import (
 from xero_python.exceptions import AccountingBadRequestException, NotFoundException
 
 from cynare.sandbox.xero import messages
-from tests.sandbox_xero.conftest import UK
+from tests.sandbox_xero.conftest import UK, errors
 from tests.sandbox_xero.settlement_helpers import (
-    errors,
     make_credit_note,
     make_invoice,
     make_overpayment,

@@ -23,8 +23,8 @@ from xero_python.accounting import (
 from xero_python.exceptions import AccountingBadRequestException, NotFoundException
 
 from cynare.sandbox.xero import messages
-from tests.sandbox_xero.conftest import UK, invoice
-from tests.sandbox_xero.settlement_helpers import errors, make_credit_note, make_invoice, trial_balance
+from tests.sandbox_xero.conftest import UK, errors, invoice
+from tests.sandbox_xero.settlement_helpers import make_credit_note, make_invoice, trial_balance
 
 
 def _member(invoice_id: str, amount: str) -> Payment:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,12 +9,7 @@ from xero_python.accounting import Contact, Contacts
 from xero_python.exceptions import AccountingBadRequestException
 
 from cynare.sandbox.xero import messages
-from tests.sandbox_xero.conftest import UK
-
-
-def _errors(exc: AccountingBadRequestException) -> list[str]:
-    body = json.loads(exc.body)
-    return [e["Message"] for el in body["Elements"] for e in el["ValidationErrors"]]
+from tests.sandbox_xero.conftest import UK, errors
 
 
 def _create(api, *contacts: Contact, **kwargs):
@@ -35,14 +29,14 @@ def test_duplicate_name_and_number_are_refused(xero_api):
     _create(xero_api, Contact(name="Client Two", contact_number="PMS-2"))
     with pytest.raises(AccountingBadRequestException) as caught:
         _create(xero_api, Contact(name="client two"))
-    assert _errors(caught.value) == [messages.contact_name_taken("client two")]
+    assert errors(caught.value) == [messages.contact_name_taken("client two")]
     assert (
         "is already assigned to another contact. The contact name must be unique across all active contacts."
-        in _errors(caught.value)[0]
+        in errors(caught.value)[0]
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         _create(xero_api, Contact(name="Client Three", contact_number="PMS-2"))
-    assert _errors(caught.value) == [messages.contact_number_taken("PMS-2")]
+    assert errors(caught.value) == [messages.contact_number_taken("PMS-2")]
 
 
 def test_update_and_archive(xero_api):

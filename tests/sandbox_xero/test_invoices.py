@@ -10,14 +10,7 @@ from xero_python.accounting import Contact, CurrencyCode, Invoice, Invoices, Lin
 from xero_python.exceptions import AccountingBadRequestException
 
 from cynare.sandbox.xero import messages
-from tests.sandbox_xero.conftest import UK, invoice
-
-
-def _errors(exc: AccountingBadRequestException) -> list[str]:
-    import json
-
-    body = json.loads(exc.body)
-    return [e["Message"] for el in body["Elements"] for e in el["ValidationErrors"]]
+from tests.sandbox_xero.conftest import UK, errors, invoice
 
 
 def test_totals_and_tax_are_rounded_per_line(xero_api):
@@ -80,20 +73,20 @@ def test_invoice_number_unique_even_after_void_and_delete(xero_api, xero_emulato
     for number in ("PMS-1", "PMS-2"):
         with pytest.raises(AccountingBadRequestException) as caught:
             xero_api.create_invoices(UK, Invoices(invoices=[invoice(invoice_number=number)]))
-        assert _errors(caught.value) == [messages.INVOICE_NUMBER_TAKEN]
+        assert errors(caught.value) == [messages.INVOICE_NUMBER_TAKEN]
     assert xero_api.get_invoice(UK, first.invoice_id).invoices[0].status == "VOIDED"
 
 
 def test_unsubscribed_currency_is_refused(xero_api, xero_emulator):
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, Invoices(invoices=[invoice(currency_code=CurrencyCode("AUD"))]))
-    assert _errors(caught.value) == ["Organisation is not subscribed to currency AUD"]
+    assert errors(caught.value) == ["Organisation is not subscribed to currency AUD"]
     euro = xero_api.create_invoices(UK, Invoices(invoices=[invoice(currency_code=CurrencyCode("EUR"))])).invoices[0]
     assert euro.currency_code.value == "EUR" and euro.currency_rate == Decimal("1.17")
     xero_emulator.unsubscribe_currency("UK", "EUR")
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, Invoices(invoices=[invoice(currency_code=CurrencyCode("EUR"))]))
-    assert _errors(caught.value) == ["Organisation is not subscribed to currency EUR"]
+    assert errors(caught.value) == ["Organisation is not subscribed to currency EUR"]
 
 
 def test_documents_on_or_before_the_lock_date_are_refused(xero_api, xero_emulator):
@@ -101,8 +94,8 @@ def test_documents_on_or_before_the_lock_date_are_refused(xero_api, xero_emulato
     for day in (date(2026, 4, 30), date(2026, 4, 1)):
         with pytest.raises(AccountingBadRequestException) as caught:
             xero_api.create_invoices(UK, Invoices(invoices=[invoice(date=day)]))
-        assert _errors(caught.value) == [messages.locked(date(2026, 4, 30))]
-        assert _errors(caught.value)[0].startswith("The document date cannot be before the period lock date")
+        assert errors(caught.value) == [messages.locked(date(2026, 4, 30))]
+        assert errors(caught.value)[0].startswith("The document date cannot be before the period lock date")
     assert xero_api.create_invoices(UK, Invoices(invoices=[invoice(date=date(2026, 5, 1))])).invoices[0].total
 
 
@@ -112,7 +105,7 @@ def test_bad_element_fails_the_call_but_good_ones_are_saved(xero_api, xero_emula
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, batch)
-    assert _errors(caught.value) == ["Organisation is not subscribed to currency JPY"]
+    assert errors(caught.value) == ["Organisation is not subscribed to currency JPY"]
     saved = xero_api.get_invoices(UK, invoice_numbers=["OK-1", "BAD-1"]).invoices
     assert [i.invoice_number for i in saved] == ["OK-1"]
 
@@ -169,10 +162,10 @@ def test_update_lines_recomputes_and_edits_are_refused_once_paid(xero_api, xero_
     xero_emulator.receive_from_bank_feed("UK", inv.invoice_id, Decimal("10"))
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.update_invoice(UK, inv.invoice_id, Invoices(invoices=[Invoice(line_items=[line])]))
-    assert _errors(caught.value) == [messages.HAS_PAYMENTS]
+    assert errors(caught.value) == [messages.HAS_PAYMENTS]
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.update_invoice(UK, inv.invoice_id, Invoices(invoices=[Invoice(status="VOIDED")]))
-    assert _errors(caught.value) == [messages.VOID_WITH_PAYMENTS]
+    assert errors(caught.value) == [messages.VOID_WITH_PAYMENTS]
 
 
 def test_update_or_create_by_number(xero_api):
@@ -205,15 +198,15 @@ def test_archived_contact_refused_on_new_documents(xero_api, xero_emulator):
                 ]
             ),
         )
-    assert _errors(caught.value) == [messages.CONTACT_ARCHIVED]
-    assert _errors(caught.value)[0].startswith("This contact has been archived.")
+    assert errors(caught.value) == [messages.CONTACT_ARCHIVED]
+    assert errors(caught.value)[0].startswith("This contact has been archived.")
 
 
 def test_unknown_account_tax_type_and_tracking(xero_api):
     line = LineItem(description="x", quantity=Decimal(1), unit_amount=Decimal(5), account_code="999", tax_type="BOGUS")
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, Invoices(invoices=[invoice(line_items=[line])]))
-    assert _errors(caught.value) == [messages.bad_account("999"), messages.bad_tax_type("BOGUS")]
+    assert errors(caught.value) == [messages.bad_account("999"), messages.bad_tax_type("BOGUS")]
 
 
 def test_tracking_on_lines(xero_api):
@@ -238,4 +231,4 @@ def test_tracking_on_lines(xero_api):
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_invoices(UK, Invoices(invoices=[invoice(line_items=[bad])]))
-    assert _errors(caught.value) == [messages.bad_tracking("Office", "Paris")]
+    assert errors(caught.value) == [messages.bad_tracking("Office", "Paris")]

@@ -22,9 +22,8 @@ from xero_python.exceptions import AccountingBadRequestException
 
 from cynare.sandbox.xero import messages
 from cynare.sandbox.xero.money import cents
-from tests.sandbox_xero.conftest import UK, invoice
+from tests.sandbox_xero.conftest import UK, errors, invoice
 from tests.sandbox_xero.settlement_helpers import (
-    errors,
     make_credit_note,
     make_invoice,
     make_overpayment,

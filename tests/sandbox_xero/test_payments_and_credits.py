@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 
@@ -27,12 +26,7 @@ from xero_python.accounting import (
 from xero_python.exceptions import AccountingBadRequestException
 
 from cynare.sandbox.xero import messages
-from tests.sandbox_xero.conftest import UK, invoice
-
-
-def _errors(exc: AccountingBadRequestException) -> list[str]:
-    body = json.loads(exc.body)
-    return [e["Message"] for el in body["Elements"] for e in el["ValidationErrors"]]
+from tests.sandbox_xero.conftest import UK, errors, invoice
 
 
 def _invoice(api, contact="Payer Ltd", amount="100.00") -> Invoice:
@@ -73,8 +67,8 @@ def test_payment_larger_than_amount_due_is_refused(xero_api):
     inv = _invoice(xero_api)
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_payments(UK, Payments(payments=[_pay(inv.invoice_id, "120.01")]))
-    assert _errors(caught.value) == [messages.PAYMENT_EXCEEDS]
-    assert _errors(caught.value) == ["Payment amount exceeds the amount outstanding on this document"]
+    assert errors(caught.value) == [messages.PAYMENT_EXCEEDS]
+    assert errors(caught.value) == ["Payment amount exceeds the amount outstanding on this document"]
 
 
 def test_payment_to_a_non_bank_account_or_a_draft_is_refused(xero_api):
@@ -87,11 +81,11 @@ def test_payment_to_a_non_bank_account_or_a_draft_is_refused(xero_api):
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_payments(UK, Payments(payments=[bad]))
-    assert _errors(caught.value) == [messages.PAYMENT_ACCOUNT_INVALID]
+    assert errors(caught.value) == [messages.PAYMENT_ACCOUNT_INVALID]
     draft = xero_api.create_invoices(UK, Invoices(invoices=[invoice(status="DRAFT")])).invoices[0]
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_payments(UK, Payments(payments=[_pay(draft.invoice_id, "1")]))
-    assert _errors(caught.value) == [messages.NOT_AUTHORISED_FOR_PAYMENT]
+    assert errors(caught.value) == [messages.NOT_AUTHORISED_FOR_PAYMENT]
 
 
 def test_payment_in_a_locked_period_is_refused(xero_api, xero_emulator):
@@ -99,7 +93,7 @@ def test_payment_in_a_locked_period_is_refused(xero_api, xero_emulator):
     xero_emulator.set_lock_date("UK", date(2026, 5, 31))
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_payments(UK, Payments(payments=[_pay(inv.invoice_id, "1")]))
-    assert _errors(caught.value) == [messages.locked(date(2026, 5, 31))]
+    assert errors(caught.value) == [messages.locked(date(2026, 5, 31))]
 
 
 def test_batch_payment_members_cannot_be_deleted_alone(xero_api, xero_emulator):
@@ -109,7 +103,7 @@ def test_batch_payment_members_cannot_be_deleted_alone(xero_api, xero_emulator):
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.delete_payment(UK, ids[0], PaymentDelete(status="DELETED"))
-    assert _errors(caught.value) == [messages.PAYMENT_BATCH_DELETE]
+    assert errors(caught.value) == [messages.PAYMENT_BATCH_DELETE]
     assert xero_api.get_invoice(UK, one.invoice_id).invoices[0].status == "PAID"
 
 
@@ -120,7 +114,7 @@ def test_reconciled_bank_feed_receipt_cannot_be_deleted(xero_api, xero_emulator)
     assert payment.is_reconciled is True
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.delete_payment(UK, payment_id, PaymentDelete(status="DELETED"))
-    assert _errors(caught.value) == [messages.PAYMENT_RECONCILED_DELETE]
+    assert errors(caught.value) == [messages.PAYMENT_RECONCILED_DELETE]
 
 
 def _credit_note(api, contact="Payer Ltd", amount="50.00", account="200", number=None) -> CreditNote:
@@ -158,13 +152,13 @@ def test_credit_note_allocation_and_its_limits(xero_api):
     too_much = Allocation(invoice=Invoice(invoice_id=inv.invoice_id), amount=Decimal("20.01"), date=date(2026, 5, 6))
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_credit_note_allocation(UK, note.credit_note_id, Allocations(allocations=[too_much]))
-    assert _errors(caught.value) == [messages.allocation_exceeds_credit("Credit Note")]
+    assert errors(caught.value) == [messages.allocation_exceeds_credit("Credit Note")]
     small = _invoice(xero_api, amount="10.00")  # 12.00 due
     big = _credit_note(xero_api, amount="100.00")
     over_due = Allocation(invoice=Invoice(invoice_id=small.invoice_id), amount=Decimal("12.01"), date=date(2026, 5, 6))
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_credit_note_allocation(UK, big.credit_note_id, Allocations(allocations=[over_due]))
-    assert _errors(caught.value) == [messages.allocation_exceeds_due("Credit Note")]
+    assert errors(caught.value) == [messages.allocation_exceeds_due("Credit Note")]
     notes = xero_api.get_credit_notes(UK).credit_notes
     assert {n.credit_note_id for n in notes} == {note.credit_note_id, big.credit_note_id}
     got = xero_api.get_credit_note(UK, note.credit_note_id).credit_notes[0]
@@ -184,7 +178,7 @@ def test_credit_note_numbers_are_unique(xero_api):
     _credit_note(xero_api, number="CR-9")
     with pytest.raises(AccountingBadRequestException) as caught:
         _credit_note(xero_api, number="CR-9")
-    assert _errors(caught.value) == [messages.CREDIT_NOTE_NUMBER_TAKEN]
+    assert errors(caught.value) == [messages.CREDIT_NOTE_NUMBER_TAKEN]
 
 
 def _overpayment(api, contact="Payer Ltd", amount="30.00"):
@@ -213,7 +207,7 @@ def test_overpayment_from_bank_transaction_and_its_allocation(xero_api):
     too_much = Allocation(invoice=Invoice(invoice_id=inv.invoice_id), amount=Decimal("5.01"), date=date(2026, 5, 8))
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_overpayment_allocations(UK, made.overpayment_id, Allocations(allocations=[too_much]))
-    assert _errors(caught.value) == [messages.allocation_exceeds_credit("Overpayment")]
+    assert errors(caught.value) == [messages.allocation_exceeds_credit("Overpayment")]
     listed = xero_api.get_bank_transactions(UK).bank_transactions
     assert [b.bank_transaction_id for b in listed] == [made.bank_transaction_id]
     assert (
@@ -235,7 +229,7 @@ def test_overpayment_rules(xero_api):
     )
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.create_bank_transactions(UK, BankTransactions(bank_transactions=[bad]))
-    assert _errors(caught.value) == [messages.OVERPAYMENT_NO_TAX, messages.OVERPAYMENT_ONE_LINE]
+    assert errors(caught.value) == [messages.OVERPAYMENT_NO_TAX, messages.OVERPAYMENT_ONE_LINE]
     made = _overpayment(xero_api)
     with pytest.raises(AccountingBadRequestException) as caught:
         xero_api.update_bank_transaction(
@@ -249,4 +243,4 @@ def test_overpayment_rules(xero_api):
                 ]
             ),
         )
-    assert _errors(caught.value) == [messages.BANK_TRANSACTION_NOT_EDITABLE]
+    assert errors(caught.value) == [messages.BANK_TRANSACTION_NOT_EDITABLE]
