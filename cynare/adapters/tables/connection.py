@@ -11,7 +11,20 @@ from cynare.adapters.storage import StorageSettings, connect
 
 __all__ = ["TABLES", "StorageSettings", "open_tables", "table_service"]
 
-TABLES = ("Documents", "Batches", "Rejections", "Reference", "Identities", "XeroIds", "Entities")
+TABLES = (
+    "Documents",
+    "Batches",
+    "Rejections",
+    "Reference",
+    "Identities",
+    "XeroIds",
+    "Entities",
+    "Connections",
+    "Issues",
+    "Usage",
+    "Outbox",
+    "Cursors",
+)
 
 
 def table_service(settings: StorageSettings) -> TableServiceClient:
