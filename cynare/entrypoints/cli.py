@@ -6,6 +6,7 @@ Sub-commands live beside the code they drive and are attached here lazily, so th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -61,6 +62,25 @@ def status(
     from cynare.entrypoints.operator import status as run
 
     run(entity or [])
+
+
+@app.command()
+def host(
+    fire: Annotated[
+        list[str] | None, typer.Option("--fire", help="Fire this timer function first (repeat for more; in order).")
+    ] = None,
+    drain: bool = typer.Option(True, "--drain/--no-drain", help="Hand queue messages to their functions until idle."),
+    azurite: bool = typer.Option(
+        True,
+        "--azurite/--no-azurite",
+        help="Start Azurite and point AzureWebJobsStorage and CYNARE_STORAGE_CONNECTION at it.",
+    ),
+    app_dir: str = typer.Option(".", help="The folder holding function_app.py, host.json and local.settings.json."),
+) -> None:
+    """Run the Functions app locally as the Functions host would: fire timers, drain queues, print a report."""
+    from cynare.entrypoints.local_host import run_host
+
+    raise typer.Exit(run_host(Path(app_dir), fire or [], drain=drain, azurite=azurite, echo=typer.echo))
 
 
 def main() -> None:
