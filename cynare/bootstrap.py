@@ -11,15 +11,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from functools import partial
+from time import sleep
+from typing import TYPE_CHECKING
 
 from cynare.adapters.blob_inbox import INBOUND, BlobInbox, blob_service
 from cynare.adapters.tables.connection import StorageSettings
 from cynare.adapters.work_queue import StorageWorkQueue
 from cynare.domain.money import KNOWN_CURRENCIES
 from cynare.errors import SettingsError
+from cynare.service_layer.connect import bind_entity
 from cynare.service_layer.import_batch import ImportOutcome
 from cynare.service_layer.import_extracts import Progress, import_extracts
+from cynare.service_layer.posting.run import PostingOutcome, post_to_xero
+from cynare.service_layer.posting.sender import Budget
+from cynare.service_layer.sync_entity import SyncOutcome, sync_entity
 from cynare.service_layer.unit_of_work import EntitySettings, UnitOfWork
+from cynare.service_layer.xero_port import (
+    Binding,
+    ConnectionKind,
+    EntityIssue,
+    IssueKind,
+    PosterLock,
+    WritebackOutbox,
+)
+
+if TYPE_CHECKING:
+    from cynare.adapters.xero.connector import HttpXeroConnector
 
 SETTINGS = (
     "CYNARE_STORAGE_CONNECTION",
@@ -30,6 +47,12 @@ SETTINGS = (
     "CYNARE_IMPORT_LOCAL_TIME",
     "CYNARE_TIME_ZONE",
     "CYNARE_ENTITIES",
+    "CYNARE_TOKEN_KEY",  # seals the Xero connections' secrets in the warehouse; Key Vault supplies it in Azure
+    "CYNARE_XERO_URL",  # empty for Xero itself; the local Xero's address on a developer's machine
+    "CYNARE_XERO_TIME_SCALE",  # the local Xero's time scale: real seconds per Xero second
+    "CYNARE_XERO_DAY_LIMIT",  # 5000, or 1000 on Xero's Starter tier
+    "CYNARE_XERO_DAY_RESERVE",  # calls a day kept for the reconciliation's reads
+    "CYNARE_SYNC_SCHEDULE",  # read by the Functions host from the sync timer's %...% binding
 )
 ENTITIES_EXAMPLE = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"], "sources": ["pms-1"]}}'
 
@@ -41,6 +64,10 @@ class AppSettings:
     time_zone: str
     inbound_container: str = INBOUND
     entities: Mapping[str, EntitySettings] = field(default_factory=dict)
+    token_key: str = field(default="", repr=False)
+    xero_url: str = ""
+    xero_time_scale: float = 1.0
+    budget: Budget = field(default_factory=Budget)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -58,7 +85,27 @@ class AppSettings:
             time_zone=environ.get("CYNARE_TIME_ZONE", "Europe/London"),
             inbound_container=environ.get("CYNARE_INBOUND_CONTAINER", INBOUND),
             entities=parse_entities(environ.get("CYNARE_ENTITIES", "")),
+            token_key=environ.get("CYNARE_TOKEN_KEY", ""),
+            xero_url=environ.get("CYNARE_XERO_URL", ""),
+            xero_time_scale=_number(environ, "CYNARE_XERO_TIME_SCALE", 1.0),
+            budget=Budget(
+                day_limit=int(_number(environ, "CYNARE_XERO_DAY_LIMIT", 5000)),
+                day_reserve=int(_number(environ, "CYNARE_XERO_DAY_RESERVE", 200)),
+            ),
         )
+
+
+def _number(environ: Mapping[str, str], name: str, default: float) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)  # a setting, not money
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, e.g. {default:g}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than zero")
+    return value
 
 
 def parse_entities(text: str) -> dict[str, EntitySettings]:
@@ -90,21 +137,56 @@ def parse_entities(text: str) -> dict[str, EntitySettings]:
 
 
 def unit_of_work(settings: AppSettings) -> UnitOfWork:
+    from cynare.adapters.secrets_box import SecretsBox
     from cynare.adapters.tables.unit_of_work import TableUnitOfWork
 
-    return TableUnitOfWork(settings.storage, settings.entities)
+    box = SecretsBox.from_setting(settings.token_key) if settings.token_key else None
+    return TableUnitOfWork(settings.storage, settings.entities, box)
 
 
 @dataclass(frozen=True, slots=True)
 class App:
     """The use cases, bound to their adapters: an entrypoint only translates its trigger into one of these calls."""
 
+    settings: AppSettings
     uow: UnitOfWork
     import_extracts: Callable[[Progress | None], list[ImportOutcome]]
     queue: StorageWorkQueue
+    clock: Callable[[], datetime]
+    connector: HttpXeroConnector
+    lock: PosterLock
+    writeback: WritebackOutbox
+
+    def post_to_xero(self, entity: str) -> PostingOutcome:
+        return post_to_xero(entity, self.uow, self.connector, self.lock, self.queue, self.clock, sleep,
+                            self.settings.budget)  # fmt: skip
+
+    def sync_from_xero(self, entity: str) -> SyncOutcome:
+        return sync_entity(entity, self.uow, self.connector, self.writeback, self.clock)
+
+    def sync_all(self) -> list[SyncOutcome]:
+        return [self.sync_from_xero(entity) for entity in self.uow.entities()]
+
+    def queue_all(self, reason: str) -> list[str]:
+        for entity in self.uow.entities():
+            self.queue.announce(entity, reason)
+        return self.uow.entities()
+
+    def poisoned(self, entity: str, message: str) -> None:
+        with self.uow.for_entity(entity) as work:
+            work.issues.raise_issue(EntityIssue(entity, IssueKind.POISONED, message, self.clock()))
+
+    def connect_custom(self, entity: str, client_id: str, client_secret: str, by: str) -> Binding:
+        seen, credentials = self.connector.discover_custom(entity, client_id, client_secret)
+        with self.uow.for_entity(entity) as work:
+            return bind_entity(work, seen, ConnectionKind.CUSTOM, client_id, credentials, self.clock, by)
 
 
 def bootstrap(settings: AppSettings) -> App:
+    from cynare.adapters.poster_lock import BlobPosterLock
+    from cynare.adapters.writeback_blobs import BlobWritebackOutbox
+    from cynare.adapters.xero.connector import HttpXeroConnector
+
     inbox = BlobInbox(blob_service(settings.storage), settings.inbound_container).ensure()
     uow = unit_of_work(settings)
     queue = StorageWorkQueue(settings.storage)
@@ -113,4 +195,13 @@ def bootstrap(settings: AppSettings) -> App:
     def run_import(progress: Progress | None = None) -> list[ImportOutcome]:
         return import_extracts(inbox, uow, queue, clock, progress)
 
-    return App(uow=uow, import_extracts=run_import, queue=queue)
+    return App(
+        settings=settings,
+        uow=uow,
+        import_extracts=run_import,
+        queue=queue,
+        clock=clock,
+        connector=HttpXeroConnector.for_url(settings.xero_url, clock, settings.xero_time_scale),
+        lock=BlobPosterLock(settings.storage),
+        writeback=BlobWritebackOutbox(settings.storage),
+    )

@@ -27,8 +27,10 @@ class StorageWorkQueue:
         with contextlib.suppress(ResourceExistsError):
             self._client.create_queue()
 
-    def announce(self, entity: str, reason: str) -> None:
-        self._client.send_message(json.dumps({"entity": entity, "reason": reason}))
+    def announce(self, entity: str, reason: str, delay_seconds: float = 0.0) -> None:
+        # A visibility delay is whole seconds; the queue keeps it at most 7 days.
+        delay = min(max(0, round(delay_seconds)), 7 * 24 * 3600) or None
+        self._client.send_message(json.dumps({"entity": entity, "reason": reason}), visibility_timeout=delay)
 
     def peek_entities(self, limit: int = 32) -> list[str]:
         return [json.loads(_decode(message.content))["entity"] for message in self._client.peek_messages(limit)]

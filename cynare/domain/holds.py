@@ -36,6 +36,7 @@ class HoldKind(StrEnum):
     ARCHIVED_CLIENT = "archived client"  # dated after its client was archived
     DORMANT = "dormant"  # an archived client nothing needs: not created in Xero
     IN_FLIGHT = "in flight"  # its target is being posted right now
+    NOT_IN_XERO = "not in Xero"  # a document it depends on has not reached Xero yet (decided when posting)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -60,6 +61,7 @@ _LEADS = {
     HoldKind.ARCHIVED_CLIENT: "waiting on an archived client",
     HoldKind.DORMANT: "not created in Xero",
     HoldKind.IN_FLIGHT: "waiting on an attempt in flight",
+    HoldKind.NOT_IN_XERO: "waiting on a document not in Xero yet",
 }
 
 

@@ -145,9 +145,27 @@ def begin_posting(stored: StoredDocument, at: datetime) -> StoredDocument:
     return _move(stored, State.POSTING, f"posting version {stored.document.version}", at)
 
 
-def posted(stored: StoredDocument, xero_id: str, at: datetime) -> StoredDocument:
-    """The Xero id and the posted state go in one write."""
-    return _move(stored, State.POSTED, f"in Xero as {xero_id}", at, xero_id=xero_id)
+def posted(stored: StoredDocument, xero_id: str, at: datetime, note: str = "") -> StoredDocument:
+    """The Xero id and the posted state go in one write; `note` keeps a warning Xero gave or how it was matched."""
+    reason = f"in Xero as {xero_id}" + (f"; {note}" if note else "")
+    return _move(stored, State.POSTED, reason, at, xero_id=xero_id)
+
+
+def back_to_ready(stored: StoredDocument, reason: str, at: datetime) -> StoredDocument:
+    """An attempt ended without a Xero record: looked up and not there, or refused while a newer version waits."""
+    return _move(stored, State.READY, reason, at)
+
+
+def superseded(stored: StoredDocument, xero_id: str, sent_version: str, at: datetime) -> StoredDocument:
+    """An attempt ended in Xero after a newer version arrived: keep the Xero id, and send the newer version."""
+    note = f"version {sent_version} in Xero as {xero_id}; version {stored.document.version} to send"
+    return _move(stored, State.READY, note, at, xero_id=xero_id)
+
+
+def progressed(stored: StoredDocument, xero_id: str, step: str, at: datetime) -> StoredDocument:
+    """A document that takes two calls (a write-off's credit note, then its allocation) after the first:
+    still posting, with the Xero id it got, so a rerun finishes the second call instead of repeating the first."""
+    return _move(stored, State.POSTING, step, at, xero_id=xero_id)
 
 
 def rejected(stored: StoredDocument, reason: str, at: datetime) -> StoredDocument:
@@ -156,6 +174,25 @@ def rejected(stored: StoredDocument, reason: str, at: datetime) -> StoredDocumen
 
 def cancelled(stored: StoredDocument, reason: str, at: datetime) -> StoredDocument:
     return _move(stored, State.CANCELLED, reason, at, holds=())
+
+
+def sent_version(stored: StoredDocument) -> str:
+    """The version the last attempt sent: a newer one may have arrived while it was in flight."""
+    prefix = "posting version "
+    for transition in reversed(stored.history):
+        if transition.state is State.POSTING and transition.reason.startswith(prefix):
+            return transition.reason[len(prefix) :]
+    return stored.document.version
+
+
+def retried(stored: StoredDocument, by: str, at: datetime) -> StoredDocument:
+    """A person asks for a refused document to go again (its cause fixed in Xero or in the mappings)."""
+    return _move(stored, State.READY, f"retry asked by {by}", at, holds=())
+
+
+def skipped(stored: StoredDocument, by: str, note: str, at: datetime) -> StoredDocument:
+    """A person settles a document outside Cynare Link (entered in Xero by hand): it is not sent, and says why."""
+    return _move(stored, State.CANCELLED, f"skipped by {by}: {note}", at, holds=())
 
 
 def expire_posting(stored: StoredDocument, now: datetime, after: timedelta) -> StoredDocument | None:

@@ -16,6 +16,19 @@ sandbox = typer.Typer(help="Local stand-ins for outside systems (Xero).", no_arg
 app.add_typer(sandbox, name="sandbox")
 
 
+def _attach_operator_commands() -> None:
+    from cynare.entrypoints import operator_cli
+
+    app.command()(operator_cli.connect)
+    app.command()(operator_cli.post)
+    app.command()(operator_cli.sync)
+    app.command("token-key")(operator_cli.token_key)
+    app.add_typer(operator_cli.exceptions, name="exceptions")
+
+
+_attach_operator_commands()
+
+
 @sandbox.command("xero")
 def sandbox_xero(
     port: int = typer.Option(8765, help="Loopback port to listen on."),

@@ -21,4 +21,6 @@ class Inbox(Protocol):
 
 
 class WorkQueue(Protocol):
-    def announce(self, entity: str, reason: str) -> None: ...
+    def announce(self, entity: str, reason: str, delay_seconds: float = 0.0) -> None:
+        """Queue one `xero-post` message for the entity, seen by the poster after `delay_seconds`."""
+        ...

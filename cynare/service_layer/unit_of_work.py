@@ -7,7 +7,8 @@
 Table Storage has no transaction across tables or partitions, so a unit of work does not commit
 as one: each repository write is atomic on its own and guarded by the ETag it read, and the use
 cases order their writes so that a crash between two of them is finished by the next run.
-Posting will add its own repositories here (attempts, the entity's Xero binding, connection tokens).
+Posting keeps its records here too: the entity's Xero binding and sealed secrets, its open issues,
+its Xero calls per day, the write-back items waiting for the PMS, and the sync's cursors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from typing import Any, NamedTuple, Protocol
 from cynare.domain.documents import DocKey
 from cynare.domain.lifecycle import State, StoredDocument
 from cynare.extract.reader import Rejection
+from cynare.service_layer.xero_port import (
+    ConnectionRepository,
+    CursorRepository,
+    IssueRepository,
+    OutboxRepository,
+    UsageRepository,
+)
 
 ReferenceRows = Sequence[tuple[str, dict[str, Any]]]
 
@@ -84,6 +92,10 @@ class DocumentRepository(Protocol):
         """
         ...
 
+    def save_tracked(self, documents: Sequence[StoredDocument]) -> tuple[list[StoredDocument], list[DocKey]]:
+        """As `save`, also answering the documents written, each with its new `etag` for the next guarded write."""
+        ...
+
     def counts(self) -> list[StateCount]: ...
 
 
@@ -133,6 +145,12 @@ class EntityWork:
     xero_ids: XeroIdRepository
     rejections: RejectionRepository
     settings: EntitySettings | None
+    # What posting and sync keep beside the documents (cynare.service_layer.xero_port).
+    connection: ConnectionRepository
+    issues: IssueRepository
+    usage: UsageRepository
+    outbox: OutboxRepository
+    cursors: CursorRepository
 
 
 class UnitOfWork(Protocol):

@@ -8,6 +8,7 @@ tried one by one to find which of them lost.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -86,24 +87,35 @@ class TableDocuments:
         ]
 
     def save(self, documents: Sequence[StoredDocument]) -> list[DocKey]:
+        return self.save_tracked(documents)[1]
+
+    def save_tracked(self, documents: Sequence[StoredDocument]) -> tuple[list[StoredDocument], list[DocKey]]:
         self._check(documents)
         offload = self._offload if self._payloads is not None else None
-        operations = [_operation(to_entity(stored, offload), stored.etag) for stored in sorted(documents, key=_row_key)]
-        etags = {str(stored.document.key): stored.etag for stored in documents}
+        ordered = sorted(documents, key=_row_key)
+        operations = [_operation(to_entity(stored, offload), stored.etag) for stored in ordered]
+        by_key = {str(stored.document.key): stored for stored in ordered}
         # The Xero id's index row first: a crash after it leaves a harmless row (see xero_ids.py); a
         # crash before the document write never leaves a posted document that key_for cannot find.
         self._xero_ids.index(documents)
+        saved: list[StoredDocument] = []
         lost: list[DocKey] = []
         for chunk in chunks(operations):
             try:
-                self._table.submit_transaction(chunk)
+                results = self._table.submit_transaction(chunk)
             except TableTransactionError:
                 # Nothing of a failed transaction was written: each operation alone says whether it lost.
                 for operation in chunk:
-                    row_key = operation[1]["RowKey"]
-                    if not self._write_one(operation[1], etags[row_key]):
-                        lost.append(DocKey.parse(row_key))
-        return lost
+                    stored = by_key[operation[1]["RowKey"]]
+                    etag = self._write_one(operation[1], stored.etag)
+                    if etag is None:
+                        lost.append(stored.document.key)
+                    else:
+                        saved.append(dataclasses.replace(stored, etag=etag))
+                continue
+            for operation, result in zip(chunk, results, strict=True):
+                saved.append(dataclasses.replace(by_key[operation[1]["RowKey"]], etag=str(result["etag"])))
+        return saved, lost
 
     def _check(self, documents: Sequence[StoredDocument]) -> None:
         seen: set[DocKey] = set()
@@ -115,16 +127,13 @@ class TableDocuments:
                 raise ValueError(f"document {document.key} is twice in one save")
             seen.add(document.key)
 
-    def _write_one(self, entity: dict[str, Any], etag: str) -> bool:
-        """Write one document alone; False when it lost to another writer."""
+    def _write_one(self, entity: dict[str, Any], etag: str) -> str | None:
+        """Write one document alone; its new ETag, or None when it lost to another writer."""
         try:
-            if etag:
-                self._table.update_entity(entity, **_guard(etag))
-            else:
-                self._table.create_entity(entity)
+            result = self._table.update_entity(entity, **_guard(etag)) if etag else self._table.create_entity(entity)
         except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError):
-            return False
-        return True
+            return None
+        return str(result["etag"])
 
 
 def _row_key(stored: StoredDocument) -> str:

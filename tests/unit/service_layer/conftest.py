@@ -49,7 +49,7 @@ class RecordingQueue:
     def __init__(self) -> None:
         self.announced: list[str] = []
 
-    def announce(self, entity: str, reason: str) -> None:
+    def announce(self, entity: str, reason: str, delay_seconds: float = 0.0) -> None:
         self.announced.append(entity)
 
 

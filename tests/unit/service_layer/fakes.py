@@ -13,6 +13,7 @@ from cynare.domain.documents import DocKey
 from cynare.domain.lifecycle import State, StoredDocument
 from cynare.extract.reader import Rejection
 from cynare.service_layer.unit_of_work import BatchRecord, EntitySettings, EntityWork, ReferenceRows, StateCount
+from tests.unit.service_layer.posting_fakes import FakeConnections, FakeCursors, FakeIssues, FakeOutbox, FakeUsage
 
 _etags = count(1)
 
@@ -46,7 +47,11 @@ class FakeDocuments:
                 yield stored
 
     def save(self, documents: Sequence[StoredDocument]) -> list[DocKey]:
-        lost = []
+        return self.save_tracked(documents)[1]
+
+    def save_tracked(self, documents: Sequence[StoredDocument]) -> tuple[list[StoredDocument], list[DocKey]]:
+        lost: list[DocKey] = []
+        saved: list[StoredDocument] = []
         for stored in documents:
             if stored.document.entity != self.entity:
                 raise ValueError(f"{stored.document.key} belongs to {stored.document.entity}, not {self.entity}")
@@ -56,8 +61,9 @@ class FakeDocuments:
                 lost.append(key)
                 continue
             self.rows[key] = dataclasses.replace(stored, etag=f"W/{next(_etags)}")
+            saved.append(self.rows[key])
             self.writes += 1
-        return lost
+        return saved, lost
 
     def counts(self) -> list[StateCount]:
         totals: dict[tuple[str, State], list[int]] = {}
@@ -140,7 +146,8 @@ class FakeUnitOfWork:
             documents = FakeDocuments(entity)
             self.works[entity] = EntityWork(
                 entity, FakeBatches(), documents, FakeReference(), FakeIdentities(), FakeXeroIds(documents),
-                FakeRejections(), self.settings.get(entity),
+                FakeRejections(), self.settings.get(entity), FakeConnections(entity), FakeIssues(entity), FakeUsage(),
+                FakeOutbox(), FakeCursors(),
             )  # fmt: skip
         yield self.works[entity]
 

@@ -57,7 +57,7 @@ def test_an_entity_with_ready_documents_is_announced_even_when_this_run_changed_
     (tmp_path / "staging").rename(tmp_path / "UK" / manifest.batch_id)
 
     class Crashing(RecordingQueue):
-        def announce(self, entity: str, reason: str) -> None:
+        def announce(self, entity: str, reason: str, delay_seconds: float = 0.0) -> None:
             raise ConnectionError("the run stopped before announcing")
 
     with pytest.raises(ConnectionError):

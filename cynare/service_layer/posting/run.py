@@ -1,0 +1,169 @@
+"""Use case: post one entity's ready documents to its own Xero organisation, once, within Xero's limits.
+
+    post_to_xero("UK", uow, connector, lock, queue, clock, sleep)
+
+One poster per entity at a time (a lease), on the organisation the entity was bound to when it was
+connected, checked before the first call. First the attempts of an earlier run whose outcome is
+unknown are looked up in Xero; then documents held only until what they need reached Xero are
+judged again; then each dataset in posting order. When the run's time or calls are spent, or Xero
+keeps saying "not now", the entity's message is queued again with a delay; a day limit or a broken
+connection stops the entity with an issue a person sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from cynare.domain.holds import HoldKind
+from cynare.domain.lifecycle import State, StoredDocument
+from cynare.service_layer.holding import mapping_book
+from cynare.service_layer.ports import WorkQueue
+from cynare.service_layer.posting import steps
+from cynare.service_layer.posting.ledger import Ledger
+from cynare.service_layer.posting.lookup import settle_unknown
+from cynare.service_layer.posting.sender import Budget, EntityStopped, OutcomeUnknown, RunOver, Sender
+from cynare.service_layer.unit_of_work import EntityWork, UnitOfWork
+from cynare.service_layer.xero_port import (
+    Binding,
+    ConnectionRepository,
+    EntityIssue,
+    IssueKind,
+    PosterLock,
+    Usage,
+    XeroApi,
+    XeroCallFailed,
+)
+
+# Holds the poster decides (what a document needs is not in Xero yet); the import decides the others.
+POSTING_HOLDS = frozenset({HoldKind.NOT_IN_XERO, HoldKind.PARENT_REJECTED, HoldKind.PARENT_CANCELLED,
+                           HoldKind.NOT_RECEIVED})  # fmt: skip
+AFTER_UNKNOWN = 60.0  # seconds before a run that met unknown outcomes is followed by the lookups
+AFTER_DAY_LIMIT = 3600.0
+
+
+class XeroConnector(Protocol):
+    def connect(self, binding: Binding, connection: ConnectionRepository) -> XeroApi:
+        """The entity's door to its organisation, after checking the binding (tenant, name, base currency).
+
+        Raises XeroCallFailed when the connection no longer reaches the bound organisation.
+        """
+        ...
+
+
+class PostingStatus(StrEnum):
+    DONE = "done"  # nothing ready is left
+    MORE = "more to post"  # queued again
+    STOPPED = "stopped"  # an issue a person must see (day limit, connection)
+    NOT_CONNECTED = "not connected"
+    BUSY = "busy"  # another poster holds the entity
+
+
+@dataclass(frozen=True, slots=True)
+class PostingOutcome:
+    entity: str
+    status: PostingStatus
+    message: str = ""
+    tally: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (dataset, outcome) -> documents
+    usage: Usage = field(default_factory=Usage)
+    found_after_unknown: int = 0
+    requeue_after: float | None = None
+
+
+def post_to_xero(
+    entity: str,
+    uow: UnitOfWork,
+    connector: XeroConnector,
+    lock: PosterLock,
+    queue: WorkQueue,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    budget: Budget | None = None,
+) -> PostingOutcome:
+    if entity not in uow.entities():
+        raise ValueError(f"{entity} is not an entity of this firm (CYNARE_ENTITIES)")
+    with lock.hold(entity) as held:
+        if not held:
+            return PostingOutcome(entity, PostingStatus.BUSY, f"another poster is posting {entity}; it goes on")
+        with uow.for_entity(entity) as work:
+            outcome = _post(work, connector, clock, sleep, budget or Budget())
+    if outcome.requeue_after is not None:
+        queue.announce(entity, outcome.status.value, outcome.requeue_after)
+    return outcome
+
+
+def _post(
+    work: EntityWork,
+    connector: XeroConnector,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    budget: Budget,
+) -> PostingOutcome:
+    entity = work.entity
+    binding = work.connection.binding()
+    if binding is None or work.settings is None:
+        message = (f"{entity} is not connected to a Xero organisation: connect it (cynare connect {entity} ...) "
+                   "and its documents will post on the next run")  # fmt: skip
+        work.issues.raise_issue(EntityIssue(entity, IssueKind.NOT_CONNECTED, message, clock()))
+        return PostingOutcome(entity, PostingStatus.NOT_CONNECTED, message)
+    try:
+        xero = connector.connect(binding, work.connection)
+    except XeroCallFailed as failure:
+        message = f"{entity} stopped: {failure}"
+        work.issues.raise_issue(EntityIssue(entity, IssueKind.CONNECTION_BROKEN, message, clock()))
+        return PostingOutcome(entity, PostingStatus.STOPPED, message)
+    for kind in (IssueKind.NOT_CONNECTED, IssueKind.CONNECTION_BROKEN, IssueKind.DAY_LIMIT):
+        work.issues.clear(kind)
+    ledger = Ledger(work, clock)
+    sender = Sender(xero, budget, clock, sleep, calls_today=work.usage.for_day(clock().date()).calls)
+    run = steps.Run(entity, work.settings.base_currency, ledger, sender, mapping_book(work), clock)
+    found = 0
+    status, message, requeue = PostingStatus.DONE, "", None
+    try:
+        found = settle_unknown(run)
+        _release(run)
+        _post_ready(run)
+    except RunOver as over:
+        status, message, requeue = PostingStatus.MORE, str(over), over.delay_seconds
+    except OutcomeUnknown as unknown:
+        status, requeue = PostingStatus.MORE, AFTER_UNKNOWN
+        message = f"an attempt's outcome is unknown ({unknown}); the next run looks it up in Xero first"
+    except EntityStopped as stopped:
+        status, message = PostingStatus.STOPPED, stopped.message
+        work.issues.raise_issue(EntityIssue(entity, stopped.kind, stopped.message, clock(), stopped.until))
+        wait = (stopped.until - clock()).total_seconds() if stopped.until else AFTER_DAY_LIMIT
+        requeue = max(wait, 1.0) if stopped.kind is IssueKind.DAY_LIMIT else None
+    finally:
+        work.usage.add(clock().date(), xero.usage)
+    return PostingOutcome(entity, status, message, dict(ledger.tally), xero.usage, found, requeue)
+
+
+def _release(run: steps.Run) -> None:
+    """Documents held on what was not in Xero yet are judged again: released once it is there."""
+    for stored in list(run.ledger.work.documents.in_state(State.WAITING)):
+        if not stored.holds or any(hold.kind not in POSTING_HOLDS for hold in stored.holds):
+            continue
+        run.ledger.remember([stored])
+        run.ledger.hold(stored, run.ledger.dependency_holds(stored))
+
+
+def _post_ready(run: steps.Run) -> None:
+    documents = run.ledger.work.documents
+
+    def ready(dataset: str) -> list[StoredDocument]:
+        listed = list(documents.in_state(State.READY, dataset))
+        run.ledger.remember(listed)
+        return listed
+
+    steps.post_clients(run, steps.sendable(run, ready("clients")))
+    steps.post_bills(run, steps.sendable(run, ready("bills")))
+    steps.post_credit_notes(run, steps.sendable(run, ready("credit_notes")))
+    steps.post_write_offs(run, steps.sendable(run, ready("write_offs")))
+    steps.post_receipts(run, ready("receipts"), ready("receipt_allocations"))
+    steps.post_returned_receipts(run, steps.sendable(run, ready("returned_receipts")))
+    steps.post_unallocated(run, steps.sendable(run, ready("unallocated_receipts")))
+    steps.post_allocations(run, steps.sendable(run, ready("allocations")))
+    steps.post_cancellations(run, steps.sendable(run, ready("cancellations")))

@@ -1,0 +1,45 @@
+"""Use case: one entity's sync, on its own connection: what changed in Xero goes to the PMS's write-back.
+
+The sync itself is cynare.service_layer.sync_from_xero; this opens the entity's door to its
+organisation (the binding checked as for posting), counts the calls, and turns a broken
+connection into the entity's issue instead of a failure of every entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from cynare.service_layer.posting.run import XeroConnector
+from cynare.service_layer.sync_from_xero import SyncOutcome, sync_from_xero
+from cynare.service_layer.unit_of_work import UnitOfWork
+from cynare.service_layer.xero_port import EntityIssue, IssueKind, WritebackOutbox, XeroCallFailed
+
+__all__ = ["SyncOutcome", "sync_entity"]
+
+
+def sync_entity(
+    entity: str,
+    uow: UnitOfWork,
+    connector: XeroConnector,
+    writeback: WritebackOutbox,
+    clock: Callable[[], datetime],
+) -> SyncOutcome:
+    with uow.for_entity(entity) as work:
+        binding = work.connection.binding()
+        if binding is None:
+            return _nothing(entity, f"{entity} is not connected to Xero: nothing to read")
+        try:
+            xero = connector.connect(binding, work.connection)
+        except XeroCallFailed as failure:
+            message = f"{entity}'s sync stopped: {failure}"
+            work.issues.raise_issue(EntityIssue(entity, IssueKind.CONNECTION_BROKEN, message, clock()))
+            return _nothing(entity, message)
+        try:
+            return sync_from_xero(work, xero, work.outbox, work.cursors, writeback, clock)
+        finally:
+            work.usage.add(clock().date(), xero.usage)
+
+
+def _nothing(entity: str, problem: str) -> SyncOutcome:
+    return SyncOutcome(entity, {}, {}, None, None, 0, 0, problems=(problem,))

@@ -1,0 +1,1 @@
+"""The Xero adapter (cynare.adapters.xero) against the local Xero emulator."""
