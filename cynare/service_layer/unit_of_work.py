@@ -92,6 +92,10 @@ class DocumentRepository(Protocol):
         """
         ...
 
+    def children(self, dataset: str, parent_id: str) -> list[StoredDocument]:
+        """Documents of `dataset` whose firm id is "{parent_id}|...": a receipt's allocations."""
+        ...
+
     def save_tracked(self, documents: Sequence[StoredDocument]) -> tuple[list[StoredDocument], list[DocKey]]:
         """As `save`, also answering the documents written, each with its new `etag` for the next guarded write."""
         ...

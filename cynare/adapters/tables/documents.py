@@ -76,6 +76,10 @@ class TableDocuments:
         for row in self._table.query_entities(f"{where} and State eq {odata(state.value)}"):
             yield self._decode(row)
 
+    def children(self, dataset: str, parent_id: str) -> list[StoredDocument]:
+        query = row_prefix(self._entity, f"{dataset}|{parent_id}|")
+        return [self._decode(row) for row in self._table.query_entities(query)]
+
     def counts(self) -> list[StateCount]:
         totals: dict[tuple[str, str], list[int]] = {}
         for row in self._table.query_entities(partition(self._entity), select=["Dataset", "State", "Rows"]):

@@ -38,8 +38,9 @@ class Conflict:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
 class New:
-    pass
+    name: str  # the client's name, or with its id when another client already has the name in Xero
 
 
 Match = Found | Conflict | New
@@ -50,6 +51,7 @@ class ContactBook:
         self._sender = sender
         self._by_number: dict[str, XeroContact] | None = None
         self._by_name: dict[str, list[XeroContact]] = {}
+        self._taken: set[str] = set()  # names given to new contacts in this run, before Xero answers
 
     def _load(self) -> dict[str, XeroContact]:
         if self._by_number is None:
@@ -83,14 +85,14 @@ class ContactBook:
                 )
             return Found(found.contact_id, "matched by contact number", adopt=False)
         same_name = [c for c in self._by_name.get(_fold(client.name), []) if not c.archived]
-        if not same_name:
-            return New()
-        contact = same_name[0]
-        if contact.number:
-            return Conflict(
-                f"a contact named {contact.name} in Xero already has contact number {contact.number}: if it is "
-                f"this client, set its number to {client.client_id} in Xero; if not, rename one of them; then retry"
-            )
+        unnumbered = [c for c in same_name if not c.number]
+        if not unnumbered:
+            # Xero wants names unique; two clients of one name (two John Smiths) are told apart by their id.
+            taken = bool(same_name) or _fold(client.name) in self._taken
+            name = f"{client.name} ({client.client_id})"[:255] if taken else client.name
+            self._taken.add(_fold(name))
+            return New(name)
+        contact = unnumbered[0]
         if client.email and contact.email and _fold(client.email) == _fold(contact.email):
             return Found(contact.contact_id, "matched by name and email", adopt=True)
         return Conflict(

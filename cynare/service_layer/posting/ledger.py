@@ -105,11 +105,14 @@ class Ledger:
                 holds.append(Hold(HoldKind.NOT_IN_XERO, str(key), f"it is {parent.state.value}"))
         return tuple(sorted(set(holds)))
 
-    def hold(self, stored: StoredDocument, holds: tuple[Hold, ...]) -> None:
-        decided = reassess(stored, holds, self.clock())
-        if decided is not None:
-            self._save([decided])
-            self.tally[(stored.document.key.dataset, "waiting")] += 1
+    def hold(self, judged: Sequence[tuple[StoredDocument, tuple[Hold, ...]]]) -> None:
+        """Hold (or release) documents on what they need, in one write per hundred."""
+        now = self.clock()
+        decided = [d for stored, holds in judged if (d := reassess(stored, holds, now)) is not None]
+        if decided:
+            self._save(decided)
+        for stored in decided:
+            self.tally[(stored.document.key.dataset, stored.state.value)] += 1
 
     def begin(self, documents: Sequence[StoredDocument]) -> list[StoredDocument]:
         """Mark the documents `posting` before the call: a crash after it leaves them to be looked up."""

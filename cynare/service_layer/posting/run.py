@@ -143,11 +143,13 @@ def _post(
 
 def _release(run: steps.Run) -> None:
     """Documents held on what was not in Xero yet are judged again: released once it is there."""
+    judged = []
     for stored in list(run.ledger.work.documents.in_state(State.WAITING)):
         if not stored.holds or any(hold.kind not in POSTING_HOLDS for hold in stored.holds):
             continue
         run.ledger.remember([stored])
-        run.ledger.hold(stored, run.ledger.dependency_holds(stored))
+        judged.append((stored, run.ledger.dependency_holds(stored)))
+    run.ledger.hold(judged)
 
 
 def _post_ready(run: steps.Run) -> None:
@@ -162,8 +164,14 @@ def _post_ready(run: steps.Run) -> None:
     steps.post_bills(run, steps.sendable(run, ready("bills")))
     steps.post_credit_notes(run, steps.sendable(run, ready("credit_notes")))
     steps.post_write_offs(run, steps.sendable(run, ready("write_offs")))
-    steps.post_receipts(run, ready("receipts"), ready("receipt_allocations"))
-    steps.post_returned_receipts(run, steps.sendable(run, ready("returned_receipts")))
+    # A bill paid, returned and paid again: the second payment waits until the return has reopened the bill.
+    returns = ready("returned_receipts")
+    reopening = steps.bills_reopened_by(run, returns)
+    returning = frozenset(r.document.body.receipt_id for r in returns)  # type: ignore[union-attr]
+    steps.post_receipts(run, ready("receipts"), ready("receipt_allocations"), reopening, returning)
+    steps.post_returned_receipts(run, steps.sendable(run, returns))
+    if reopening:
+        steps.post_receipts(run, ready("receipts"), ready("receipt_allocations"))
     steps.post_unallocated(run, steps.sendable(run, ready("unallocated_receipts")))
     steps.post_allocations(run, steps.sendable(run, ready("allocations")))
     steps.post_cancellations(run, steps.sendable(run, ready("cancellations")))

@@ -27,7 +27,7 @@ from cynare.domain.documents import (
     UnallocatedReceipt,
     WriteOff,
 )
-from cynare.domain.holds import MappingBook
+from cynare.domain.holds import Hold, HoldKind, MappingBook
 from cynare.domain.idempotency import idempotency_key
 from cynare.domain.lifecycle import State, StoredDocument
 from cynare.domain.xero_replies import ElementOutcome, element_outcomes, refusal_action, total_mismatch
@@ -66,7 +66,8 @@ def in_batches(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any
 
 
 def refusal(messages: Sequence[str]) -> Refusal:
-    said = "; ".join(dict.fromkeys(m.strip() for m in messages if m.strip())) or "Xero refused it without a message"
+    said = "; ".join(dict.fromkeys(m.strip().rstrip(".") for m in messages if m.strip()))
+    said = said or "Xero refused it without a message"
     return Refusal(f"Xero refused it: {said}. {refusal_action(messages)}")
 
 
@@ -110,15 +111,20 @@ def send_batch(
     run.ledger.finish(results)
 
 
-def sendable(run: Run, documents: Sequence[StoredDocument]) -> list[StoredDocument]:
-    """Documents whose every dependency is in Xero; the others wait, each saying on what."""
-    ready = []
+def sendable(
+    run: Run, documents: Sequence[StoredDocument], going_with: frozenset[DocKey] = frozenset()
+) -> list[StoredDocument]:
+    """Documents whose every dependency is in Xero (or goes in the same call); the others wait, saying on what."""
+    ready: list[StoredDocument] = []
+    held: list[tuple[StoredDocument, tuple[Hold, ...]]] = []
     for stored in documents:
-        holds = run.ledger.dependency_holds(stored)
+        holds = tuple(h for h in run.ledger.dependency_holds(stored)
+                      if not (h.kind is HoldKind.NOT_IN_XERO and DocKey.parse(h.subject) in going_with))  # fmt: skip
         if holds:
-            run.ledger.hold(stored, holds)
+            held.append((stored, holds))
         else:
             ready.append(stored)
+    run.ledger.hold(held)
     return ready
 
 
@@ -145,7 +151,7 @@ def post_clients(run: Run, documents: Sequence[StoredDocument]) -> None:
         elif isinstance(match, Conflict):
             settled.append((stored, Refusal(f"conflict with a contact in Xero: {match.reason}")))
         else:
-            creates.append((stored, requests.contact(client)))
+            creates.append((stored, {**requests.contact(client), "Name": match.name}))
     if settled:
         started = {s.document.key: s for s in run.ledger.begin([s for s, _ in settled])}
         run.ledger.finish([(started[s.document.key], o) for s, o in settled if s.document.key in started])
@@ -268,20 +274,48 @@ def _allocate(
 # -- receipts ---------------------------------------------------------------------------------------------
 
 
-def post_receipts(run: Run, receipts: Sequence[StoredDocument], allocations: Sequence[StoredDocument]) -> None:
+def bills_reopened_by(run: Run, returns: Sequence[StoredDocument]) -> frozenset[str]:
+    """The bills the ready returned receipts will reopen (the bills of their receipts' allocations)."""
+    bills: set[str] = set()
+    for stored in returns:
+        body = stored.document.body
+        assert isinstance(body, ReturnedReceipt)
+        named = {part.bill_id for part in body.parts}
+        for child in run.ledger.work.documents.children("receipt_allocations", body.receipt_id):
+            allocated = child.document.body
+            assert isinstance(allocated, ReceiptAllocation)
+            if not named or allocated.bill_id in named:
+                bills.add(allocated.bill_id)
+    return frozenset(bills)
+
+
+def post_receipts(
+    run: Run,
+    receipts: Sequence[StoredDocument],
+    allocations: Sequence[StoredDocument],
+    defer_bills: frozenset[str] = frozenset(),
+    returning: frozenset[str] = frozenset(),
+) -> None:
     """A receipt for one bill is a payment; for several, one batch payment (one line on the bank statement).
 
     An allocation that arrives after its receipt is in Xero goes as a payment of its own, with the
     receipt's reference.
     """
+    if defer_bills:
+        deferred = {a.document.body.receipt_id for a in allocations  # type: ignore[union-attr]
+                    if a.document.body.bill_id in defer_bills  # type: ignore[union-attr]
+                    and a.document.body.receipt_id not in returning}  # type: ignore[union-attr]  # fmt: skip
+        receipts = [r for r in receipts if r.document.body.receipt_id not in deferred]  # type: ignore[union-attr]
+        allocations = [a for a in allocations if a.document.body.receipt_id not in deferred]  # type: ignore[union-attr]
+    receipts = sendable(run, receipts)
     by_receipt: dict[str, list[StoredDocument]] = {}
-    for stored in sendable(run, allocations):
+    for stored in sendable(run, allocations, going_with=frozenset(r.document.key for r in receipts)):
         body = stored.document.body
         assert isinstance(body, ReceiptAllocation)
         by_receipt.setdefault(body.receipt_id, []).append(stored)
     singles: list[tuple[StoredDocument, StoredDocument | None, dict[str, Any]]] = []
     batches: list[tuple[StoredDocument, list[StoredDocument], dict[str, Any]]] = []
-    for receipt in sendable(run, receipts):
+    for receipt in receipts:
         body = receipt.document.body
         assert isinstance(body, Receipt)
         parts = by_receipt.pop(body.receipt_id, [])

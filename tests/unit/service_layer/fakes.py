@@ -49,6 +49,11 @@ class FakeDocuments:
     def save(self, documents: Sequence[StoredDocument]) -> list[DocKey]:
         return self.save_tracked(documents)[1]
 
+    def children(self, dataset: str, parent_id: str) -> list[StoredDocument]:
+        return [
+            s for k, s in sorted(self.rows.items()) if k.dataset == dataset and k.firm_id.startswith(f"{parent_id}|")
+        ]
+
     def save_tracked(self, documents: Sequence[StoredDocument]) -> tuple[list[StoredDocument], list[DocKey]]:
         lost: list[DocKey] = []
         saved: list[StoredDocument] = []
