@@ -25,7 +25,7 @@ from cynare.service_layer.import_extracts import Progress, import_extracts
 from cynare.service_layer.posting.run import PostingOutcome, post_to_xero
 from cynare.service_layer.posting.sender import Budget
 from cynare.service_layer.sync_entity import SyncOutcome, sync_entity
-from cynare.service_layer.unit_of_work import EntitySettings, UnitOfWork
+from cynare.service_layer.unit_of_work import CashDirection, EntitySettings, UnitOfWork
 from cynare.service_layer.xero_port import (
     Binding,
     ConnectionKind,
@@ -114,9 +114,17 @@ def parse_entities(text: str) -> dict[str, EntitySettings]:
         return {}
     try:
         raw = json.loads(text)
+        for code, item in raw.items():
+            if item.get("receipts_from", "pms") not in {"pms", "xero"}:
+                raise SettingsError(
+                    f'CYNARE_ENTITIES: {code}\'s receipts_from must be "pms" (receipts entered in the PMS are '
+                    'posted to Xero) or "xero" (receipts recorded in Xero from the bank feed flow back to the PMS)'
+                )
         entities = {
             code: EntitySettings(code, str(item["base_currency"]), frozenset(map(str, item["currencies"])),
-                                 frozenset(map(str, item["sources"])))
+                                 frozenset(map(str, item["sources"])),
+                                 CashDirection(item.get("receipts_from", "pms")),
+                                 int(item["day_limit"]) if "day_limit" in item else None)
             for code, item in raw.items()
         }  # fmt: skip
     except (ValueError, TypeError, KeyError, AttributeError):

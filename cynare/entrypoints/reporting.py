@@ -31,6 +31,23 @@ def print_outcome(console: Console, outcome: ImportOutcome) -> None:
 
 def status_view(status: EntityStatus) -> Group:
     parts: list[Table] = [_documents(status)]
+    xero = Table(title=f"Entity {status.entity}: Xero", title_justify="left", show_header=False)
+    xero.add_column("what")
+    xero.add_column("")
+    xero.add_row("organisation", status.connection)
+    usage = status.usage_today
+    xero.add_row("calls today", f"{usage.calls:,} ({usage.throttled} answered 429, {usage.failed_throttled} of them "
+                 f"ending in a failure); {usage.bytes_read:,} bytes read")  # fmt: skip
+    for issue in status.issues:
+        xero.add_row(f"stopped: {issue.kind.value}", issue.message)
+    parts.append(xero)
+    if status.refused_by_xero:
+        refused = Table(title=f"Entity {status.entity}: documents Xero refused, by reason", title_justify="left")
+        refused.add_column("Xero's words and the action")
+        refused.add_column("documents", justify="right")
+        for reason, count in status.refused_by_xero:
+            refused.add_row(reason, f"{count:,}")
+        parts.append(refused)
     if status.holds:
         holds = Table(title=f"Entity {status.entity}: documents held, by reason", title_justify="left")
         holds.add_column("reason")

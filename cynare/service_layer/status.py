@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from cynare.domain.lifecycle import State
-from cynare.service_layer.unit_of_work import BatchRecord, BatchState, StateCount, UnitOfWork
+from cynare.errors import CynareError
+from cynare.service_layer.connection_health import expiry_warning
+from cynare.service_layer.unit_of_work import BatchRecord, BatchState, EntityWork, StateCount, UnitOfWork
+from cynare.service_layer.xero_port import Credentials, EntityIssue, IssueKind, Usage
 
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\b\d[\d.,-]*\b")
 
@@ -34,10 +38,23 @@ class EntityStatus:
     rejections: list[RejectionCount]
     refused_batches: list[BatchRecord]  # refused whole, or held until the settings allow them
     cancelled: list[tuple[str, str]]  # (document, why): cancelled in the PMS
+    connection: str = ""  # the organisation the entity posts to, or why it does not
+    issues: list[EntityIssue] = field(default_factory=list)  # what stopped the entity, for a person
+    refused_by_xero: list[tuple[str, int]] = field(default_factory=list)  # (Xero's words and the action, documents)
+    usage_today: Usage = field(default_factory=Usage)
 
 
-def entity_status(uow: UnitOfWork, entity: str) -> EntityStatus:
+def entity_status(uow: UnitOfWork, entity: str, now: datetime | None = None) -> EntityStatus:
+    now = now or datetime.now(UTC)
     with uow.for_entity(entity) as work:
+        binding = work.connection.binding()
+        connection = (f"{binding.organisation_name} ({binding.base_currency}, tenant {binding.tenant_id}, "
+                      f"{binding.kind.value} connection)" if binding else "not connected to Xero")  # fmt: skip
+        issues = work.issues.open()
+        if warning := expiry_warning(binding, _credentials(work), now):
+            issues.append(EntityIssue(entity, IssueKind.CONNECTION_EXPIRING, warning, now))
+        refusals: Counter[str] = Counter(_VALUES.sub("…", s.reason) for s in work.documents.in_state(State.REJECTED))
+        usage = work.usage.for_day(now.date())
         documents = work.documents.counts()
         hold_counts: Counter[str] = Counter()
         hold_datasets: dict[str, set[str]] = {}
@@ -58,4 +75,12 @@ def entity_status(uow: UnitOfWork, entity: str) -> EntityStatus:
              for reason, count in sorted(hold_counts.items(), key=lambda item: (-item[1], item[0]))]  # fmt: skip
     rejections = [RejectionCount(shape[0], shape[1], first_words[shape], count)
                   for shape, count in sorted(rejection_counts.items(), key=lambda item: (-item[1], item[0]))]  # fmt: skip
-    return EntityStatus(entity, documents, holds, rejections, refused, cancelled)
+    return EntityStatus(entity, documents, holds, rejections, refused, cancelled, connection, issues,
+                        refusals.most_common(), usage)  # fmt: skip
+
+
+def _credentials(work: EntityWork) -> Credentials | None:
+    try:
+        return work.connection.credentials()
+    except CynareError:  # no token key here: the expiry cannot be read, and status still shows the rest
+        return None

@@ -60,6 +60,13 @@ class StateCount(NamedTuple):
     rows: int
 
 
+class CashDirection(StrEnum):
+    """Where an entity's receipts are recorded first."""
+
+    PMS = "pms"  # entered in the PMS and posted to Xero
+    XERO = "xero"  # recorded in Xero from the bank feed, and written back to the PMS
+
+
 @dataclass(frozen=True, slots=True)
 class EntitySettings:
     """What the cloud knows of an entity that no extract may say: its organisation's currencies, its PMS sources."""
@@ -68,6 +75,8 @@ class EntitySettings:
     base_currency: str
     currencies: frozenset[str]
     sources: frozenset[str] = frozenset()  # the source systems whose batches may feed it
+    receipts_from: CashDirection = CashDirection.PMS
+    day_limit: int | None = None  # Xero's calls a day for this organisation, when not the app's setting
 
 
 class BatchRepository(Protocol):

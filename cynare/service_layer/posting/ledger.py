@@ -26,6 +26,7 @@ from cynare.domain.lifecycle import (
     progressed,
     reassess,
     rejected,
+    skipped,
     superseded,
 )
 from cynare.service_layer.unit_of_work import EntityWork
@@ -129,6 +130,13 @@ class Ledger:
             if key in lost:
                 self._redecide(key, stored.document.version, outcome, now)
             self.tally[(key.dataset, type(outcome).__name__.lower())] += 1
+
+    def settle_outside(self, documents: Sequence[StoredDocument], by: str, note: str) -> None:
+        """Documents settled without Xero (by a setting, say): cancelled with the note, never sent."""
+        now = self.clock()
+        self._save([skipped(stored, by, note, now) for stored in documents])
+        for stored in documents:
+            self.tally[(stored.document.key.dataset, "not posted")] += 1
 
     def cancel_target(self, target: StoredDocument, reason: str) -> None:
         """The document a cancellation voided in Xero is cancelled too (read again: it may have moved)."""

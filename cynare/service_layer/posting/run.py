@@ -12,6 +12,7 @@ connection stops the entity with an issue a person sees.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,7 @@ from cynare.service_layer.posting import steps
 from cynare.service_layer.posting.ledger import Ledger
 from cynare.service_layer.posting.lookup import settle_unknown
 from cynare.service_layer.posting.sender import Budget, EntityStopped, OutcomeUnknown, RunOver, Sender
-from cynare.service_layer.unit_of_work import EntityWork, UnitOfWork
+from cynare.service_layer.unit_of_work import CashDirection, EntityWork, UnitOfWork
 from cynare.service_layer.xero_port import (
     Binding,
     ConnectionRepository,
@@ -41,6 +42,8 @@ from cynare.service_layer.xero_port import (
 # Holds the poster decides (what a document needs is not in Xero yet); the import decides the others.
 POSTING_HOLDS = frozenset({HoldKind.NOT_IN_XERO, HoldKind.PARENT_REJECTED, HoldKind.PARENT_CANCELLED,
                            HoldKind.NOT_RECEIVED})  # fmt: skip
+# What an entity whose receipts are recorded in Xero (bank feed) does not post from the PMS.
+CASH_DATASETS = ("receipts", "receipt_allocations", "returned_receipts", "unallocated_receipts")
 AFTER_UNKNOWN = 60.0  # seconds before a run that met unknown outcomes is followed by the lookups
 AFTER_DAY_LIMIT = 3600.0
 
@@ -118,6 +121,8 @@ def _post(
     for kind in (IssueKind.NOT_CONNECTED, IssueKind.CONNECTION_BROKEN, IssueKind.DAY_LIMIT):
         work.issues.clear(kind)
     ledger = Ledger(work, clock)
+    if work.settings.day_limit is not None:  # this organisation's own tier (Starter: 1,000 a day)
+        budget = dataclasses.replace(budget, day_limit=work.settings.day_limit)
     sender = Sender(xero, budget, clock, sleep, calls_today=work.usage.for_day(clock().date()).calls)
     run = steps.Run(entity, work.settings.base_currency, ledger, sender, mapping_book(work), clock)
     found = 0
@@ -154,6 +159,11 @@ def _release(run: steps.Run) -> None:
 
 def _post_ready(run: steps.Run) -> None:
     documents = run.ledger.work.documents
+    settings = run.ledger.work.settings
+    if settings is not None and settings.receipts_from is CashDirection.XERO:
+        steps.leave_cash_to_xero(
+            run, [s for dataset in CASH_DATASETS for s in documents.in_state(State.READY, dataset)]
+        )
 
     def ready(dataset: str) -> list[StoredDocument]:
         listed = list(documents.in_state(State.READY, dataset))

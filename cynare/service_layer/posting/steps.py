@@ -543,3 +543,12 @@ def _payment_path(run: Run, xero_id: str) -> str:
     except Refused:  # 404: not a batch payment
         return f"/Payments/{xero_id}"
     return f"/BatchPayments/{xero_id}"
+
+
+def leave_cash_to_xero(run: Run, documents: Sequence[StoredDocument]) -> None:
+    """An entity whose receipts are recorded in Xero (bank feed): the PMS's own are not posted, and say why."""
+    if not documents:
+        return
+    note = (f"{run.entity}'s receipts are recorded in Xero from the bank feed (receipts_from \"xero\" in "
+            "CYNARE_ENTITIES) and written back to the PMS, so the PMS's own are not posted")  # fmt: skip
+    run.ledger.settle_outside(documents, "the entity's settings", note)
