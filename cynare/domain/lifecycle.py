@@ -187,11 +187,15 @@ def sent_version(stored: StoredDocument) -> str:
 
 def retried(stored: StoredDocument, by: str, at: datetime) -> StoredDocument:
     """A person asks for a refused document to go again (its cause fixed in Xero or in the mappings)."""
+    if stored.state is not State.REJECTED:
+        raise IllegalTransition(f"only a rejected document can be retried; this one is {stored.state.value}")
     return _move(stored, State.READY, f"retry asked by {by}", at, holds=())
 
 
 def skipped(stored: StoredDocument, by: str, note: str, at: datetime) -> StoredDocument:
     """A person settles a document outside Cynare Link (entered in Xero by hand): it is not sent, and says why."""
+    if stored.state in {State.POSTING, State.POSTED}:
+        raise IllegalTransition(f"a {stored.state.value} document is in Xero, or may be: it cannot be skipped")
     return _move(stored, State.CANCELLED, f"skipped by {by}: {note}", at, holds=())
 
 

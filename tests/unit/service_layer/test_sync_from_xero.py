@@ -26,7 +26,7 @@ from cynare.service_layer.unit_of_work import EntityWork
 from cynare.service_layer.xero_port import OutboxItem
 from tests.unit.service_layer.fakes import FakeDocuments, FakeUnitOfWork
 from tests.unit.service_layer.posting_fakes import FakeCursors, FakeOutbox, FakeWritebackOutbox
-from tests.unit.service_layer.xero_test_api import RequestsXeroApi
+from tests.unit.service_layer.xero_test_api import RecordingXeroApi
 
 UK = "UK"
 DAY = date(2026, 11, 20)
@@ -40,7 +40,7 @@ def _money(amount: str, currency: str = "GBP") -> Money:
 class Scene:
     """One entity's organisation and warehouse: what the poster did (indexed as ours) and what people did."""
 
-    def __init__(self, emulator: Emulator, api: RequestsXeroApi, work: EntityWork) -> None:
+    def __init__(self, emulator: Emulator, api: RecordingXeroApi, work: EntityWork) -> None:
         self.emulator = emulator
         self.api = api
         self.work = work
@@ -214,7 +214,7 @@ class Run:
 
 def _run(emulator: Emulator, token: str, tenant_id: str) -> Iterator[Run]:
     with FakeUnitOfWork().for_entity(UK) as work:
-        api = RequestsXeroApi(emulator.accounting_url, token, tenant_id, UK)
+        api = RecordingXeroApi(emulator.accounting_url, token, tenant_id, UK)
         yield Run(Scene(emulator, api, work), FakeOutbox(), FakeCursors(), FakeWritebackOutbox())
         api.close()
 
