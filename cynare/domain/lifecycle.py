@@ -176,6 +176,11 @@ def cancelled(stored: StoredDocument, reason: str, at: datetime) -> StoredDocume
     return _move(stored, State.CANCELLED, reason, at, holds=())
 
 
+def attempt_number(stored: StoredDocument) -> int:
+    """How many attempts to post this document have begun (its history's posting moves)."""
+    return sum(1 for transition in stored.history if transition.state is State.POSTING)
+
+
 def sent_version(stored: StoredDocument) -> str:
     """The version the last attempt sent: a newer one may have arrived while it was in flight."""
     prefix = "posting version "

@@ -118,7 +118,8 @@ class Ledger:
     def begin(self, documents: Sequence[StoredDocument]) -> list[StoredDocument]:
         """Mark the documents `posting` before the call: a crash after it leaves them to be looked up."""
         now = self.clock()
-        return self._save([begin_posting(stored, now) for stored in documents])
+        latest = [self._known.get(stored.document.key, stored) for stored in documents]  # held or released since
+        return self._save([begin_posting(stored, now) for stored in latest])
 
     def finish(self, results: Sequence[tuple[StoredDocument, Outcome]]) -> None:
         now = self.clock()

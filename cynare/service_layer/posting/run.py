@@ -129,7 +129,6 @@ def _post(
     status, message, requeue = PostingStatus.DONE, "", None
     try:
         found = settle_unknown(run)
-        _release(run)
         _post_ready(run)
     except RunOver as over:
         status, message, requeue = PostingStatus.MORE, str(over), over.delay_seconds
@@ -146,17 +145,6 @@ def _post(
     return PostingOutcome(entity, status, message, dict(ledger.tally), xero.usage, found, requeue)
 
 
-def _release(run: steps.Run) -> None:
-    """Documents held on what was not in Xero yet are judged again: released once it is there."""
-    judged = []
-    for stored in list(run.ledger.work.documents.in_state(State.WAITING)):
-        if not stored.holds or any(hold.kind not in POSTING_HOLDS for hold in stored.holds):
-            continue
-        run.ledger.remember([stored])
-        judged.append((stored, run.ledger.dependency_holds(stored)))
-    run.ledger.hold(judged)
-
-
 def _post_ready(run: steps.Run) -> None:
     documents = run.ledger.work.documents
     settings = run.ledger.work.settings
@@ -166,7 +154,10 @@ def _post_ready(run: steps.Run) -> None:
         )
 
     def ready(dataset: str) -> list[StoredDocument]:
+        """Ready documents, and those waiting only on what may have reached Xero earlier in this run."""
         listed = list(documents.in_state(State.READY, dataset))
+        listed += [s for s in documents.in_state(State.WAITING, dataset)
+                   if s.holds and all(h.kind in POSTING_HOLDS for h in s.holds)]  # fmt: skip
         run.ledger.remember(listed)
         return listed
 

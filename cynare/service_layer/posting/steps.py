@@ -29,7 +29,7 @@ from cynare.domain.documents import (
 )
 from cynare.domain.holds import Hold, HoldKind, MappingBook
 from cynare.domain.idempotency import idempotency_key
-from cynare.domain.lifecycle import State, StoredDocument
+from cynare.domain.lifecycle import State, StoredDocument, attempt_number
 from cynare.domain.xero_replies import ElementOutcome, element_outcomes, refusal_action, total_mismatch
 from cynare.service_layer.posting.contacts import Conflict, ContactBook, Found, XeroContact
 from cynare.service_layer.posting.ledger import Ledger, Outcome, Posted, Progressed, Refusal
@@ -51,7 +51,9 @@ class Run:
     contacts: ContactBook | None = None
 
     def key(self, operation: str, documents: Sequence[StoredDocument]) -> str:
-        return idempotency_key(self.entity, operation, [(s.document.key, s.document.version) for s in documents])
+        return idempotency_key(
+            self.entity, operation, [(s.document.key, s.document.version, attempt_number(s)) for s in documents]
+        )
 
     def contact_id(self, client_id: str) -> str:
         return self.ledger.xero_id(DocKey("clients", client_id))
@@ -116,15 +118,15 @@ def sendable(
 ) -> list[StoredDocument]:
     """Documents whose every dependency is in Xero (or goes in the same call); the others wait, saying on what."""
     ready: list[StoredDocument] = []
-    held: list[tuple[StoredDocument, tuple[Hold, ...]]] = []
+    judged: list[tuple[StoredDocument, tuple[Hold, ...]]] = []
     for stored in documents:
         holds = tuple(h for h in run.ledger.dependency_holds(stored)
                       if not (h.kind is HoldKind.NOT_IN_XERO and DocKey.parse(h.subject) in going_with))  # fmt: skip
-        if holds:
-            held.append((stored, holds))
-        else:
+        if holds or stored.state is State.WAITING:  # a waiting one released now is saved ready first
+            judged.append((stored, holds))
+        if not holds:
             ready.append(stored)
-    run.ledger.hold(held)
+    run.ledger.hold(judged)
     return ready
 
 

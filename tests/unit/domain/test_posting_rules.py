@@ -67,11 +67,12 @@ def test_a_minute_429_waits_as_long_as_xero_says_and_back_off_grows_within_the_k
 
 def test_idempotency_keys_follow_the_documents_and_their_versions_not_their_order() -> None:
     a, b = DocKey("bills", "B1"), DocKey("bills", "B2")
-    key = idempotency_key("UK", "invoices-create", [(a, "v1"), (b, "v1")])
-    assert key == idempotency_key("UK", "invoices-create", [(b, "v1"), (a, "v1")])
-    assert key != idempotency_key("UK", "invoices-create", [(a, "v2"), (b, "v1")])  # a new version: a new key
-    assert key != idempotency_key("IE", "invoices-create", [(a, "v1"), (b, "v1")])
-    assert key != idempotency_key("UK", "invoices-update", [(a, "v1"), (b, "v1")])
+    key = idempotency_key("UK", "invoices-create", [(a, "v1", 1), (b, "v1", 1)])
+    assert key == idempotency_key("UK", "invoices-create", [(b, "v1", 1), (a, "v1", 1)])
+    assert key != idempotency_key("UK", "invoices-create", [(a, "v2", 1), (b, "v1", 1)])  # a new version: a new key
+    assert key != idempotency_key("UK", "invoices-create", [(a, "v1", 2), (b, "v1", 1)])  # retried after a refusal
+    assert key != idempotency_key("IE", "invoices-create", [(a, "v1", 1), (b, "v1", 1)])
+    assert key != idempotency_key("UK", "invoices-update", [(a, "v1", 1), (b, "v1", 1)])
     assert len(key) <= MAX_LENGTH
 
 
