@@ -1,13 +1,11 @@
 """The Azure Functions app: it only creates the app and registers each trigger family's blueprint."""
 
-import logging
-
 import azure.functions as func
 
 from cynare.entrypoints import import_timer, xero_functions
+from cynare.entrypoints.telemetry import configure_logging
 
-# The Azure SDKs log every HTTP request at INFO: thousands of lines a night. Our own lines stay.
-logging.getLogger("azure").setLevel(logging.WARNING)
+configure_logging()
 
 app = func.FunctionApp()
 app.register_functions(import_timer.bp)
