@@ -6,6 +6,7 @@ Every setting the code reads is read here, and `local.settings.json.example` lis
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ SETTINGS = (
     "CYNARE_XERO_DAY_RESERVE",  # calls a day kept for the reconciliation's reads
     "CYNARE_SYNC_SCHEDULE",  # read by the Functions host from the sync timer's %...% binding
 )
+log = logging.getLogger(__name__)
 ENTITIES_EXAMPLE = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"], "sources": ["pms-1"]}}'
 
 
@@ -91,6 +93,7 @@ class AppSettings:
             budget=Budget(
                 day_limit=int(_number(environ, "CYNARE_XERO_DAY_LIMIT", 5000)),
                 day_reserve=int(_number(environ, "CYNARE_XERO_DAY_RESERVE", 200)),
+                time_scale=_number(environ, "CYNARE_XERO_TIME_SCALE", 1.0),
             ),
         )
 
@@ -173,7 +176,16 @@ class App:
         return sync_entity(entity, self.uow, self.connector, self.writeback, self.clock)
 
     def sync_all(self) -> list[SyncOutcome]:
-        return [self.sync_from_xero(entity) for entity in self.uow.entities()]
+        """Every entity's sync; one that fails is logged and the others still run."""
+        outcomes = []
+        for entity in self.uow.entities():
+            try:
+                outcomes.append(self.sync_from_xero(entity))
+            except Exception:
+                log.exception(
+                    "sync_from_xero failed for %s; the other entities go on", entity, extra={"entity": entity}
+                )
+        return outcomes
 
     def queue_all(self, reason: str) -> list[str]:
         for entity in self.uow.entities():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from cynare.errors import CynareError
 from cynare.service_layer.posting.run import XeroConnector
 from cynare.service_layer.sync_from_xero import SyncOutcome, sync_from_xero
 from cynare.service_layer.unit_of_work import UnitOfWork
@@ -31,7 +32,7 @@ def sync_entity(
             return _nothing(entity, f"{entity} is not connected to Xero: nothing to read")
         try:
             xero = connector.connect(binding, work.connection)
-        except XeroCallFailed as failure:
+        except (XeroCallFailed, CynareError) as failure:  # CynareError: the sealed secrets do not open
             message = f"{entity}'s sync stopped: {failure}"
             work.issues.raise_issue(EntityIssue(entity, IssueKind.CONNECTION_BROKEN, message, clock()))
             return _nothing(entity, message)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from cynare.domain import xero_requests as requests
-from cynare.domain.documents import Allocation, Cancellation, DocKey, ReceiptAllocation
+from cynare.domain.documents import Allocation, Cancellation, DocKey, ReceiptAllocation, WriteOff
 from cynare.domain.lifecycle import State, StoredDocument, sent_version, superseded
 from cynare.service_layer.posting.ledger import NotThere, Outcome, Posted, Progressed
 from cynare.service_layer.posting.sender import Refused
@@ -43,6 +43,8 @@ def settle_unknown(run: Run) -> int:
                                   "CreditNoteID", lambda b: f"WO-{b.write_off_id}")  # fmt: skip
     results += [(s, Progressed(o.xero_id, "credit note found in Xero; to be allocated")) if isinstance(o, Posted)
                 else (s, o) for s, o in found_write_offs]  # fmt: skip
+    results += [(s, o) for s in by_dataset.get("write_offs", []) if s.xero_id
+                if isinstance(o := _write_off_allocated(run, s), Posted)]  # fmt: skip
     results += _payments(run, by_dataset.get("receipts", []), by_dataset.get("receipt_allocations", []))
     results += _by_reference(run, by_dataset.get("unallocated_receipts", []))
     results += [(s, _allocation(run, s)) for s in by_dataset.get("allocations", [])]
@@ -171,6 +173,20 @@ def _allocation(run: Run, stored: StoredDocument) -> Outcome:
                 and Decimal(str(allocation.get("Amount"))) == body.amount.amount
                 and not allocation.get("IsDeleted")):  # fmt: skip
             return Posted(str(allocation.get("AllocationID")), note="found in Xero after an unknown outcome")
+    return NOT_FOUND
+
+
+def _write_off_allocated(run: Run, stored: StoredDocument) -> Outcome:
+    """A write-off whose credit note is in Xero: done if its allocation to the bill is there too."""
+    body = stored.document.body
+    assert isinstance(body, WriteOff)
+    record = _find_one(run, f"/CreditNotes/{stored.xero_id}", "CreditNotes")
+    invoice_id = run.invoice_id(body.bill_id)
+    for allocation in (record or {}).get("Allocations") or []:
+        if (str((allocation.get("Invoice") or {}).get("InvoiceID")) == invoice_id
+                and Decimal(str(allocation.get("Amount"))) == body.amount.amount
+                and not allocation.get("IsDeleted")):  # fmt: skip
+            return Posted(stored.xero_id, note="allocated to its bill; found in Xero after an unknown outcome")
     return NOT_FOUND
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from cynare.domain.holds import HoldKind
 from cynare.domain.lifecycle import State, StoredDocument
+from cynare.errors import CynareError
 from cynare.service_layer.holding import mapping_book
 from cynare.service_layer.ports import WorkQueue
 from cynare.service_layer.posting import steps
@@ -34,6 +35,7 @@ from cynare.service_layer.xero_port import (
     EntityIssue,
     IssueKind,
     PosterLock,
+    Problem,
     Usage,
     XeroApi,
     XeroCallFailed,
@@ -46,6 +48,10 @@ POSTING_HOLDS = frozenset({HoldKind.NOT_IN_XERO, HoldKind.PARENT_REJECTED, HoldK
 CASH_DATASETS = ("receipts", "receipt_allocations", "returned_receipts", "unallocated_receipts")
 AFTER_UNKNOWN = 60.0  # seconds before a run that met unknown outcomes is followed by the lookups
 AFTER_DAY_LIMIT = 3600.0
+CONNECT_ATTEMPTS = 3
+# Xero's passing troubles while the binding is checked: tried again, never taken for a broken connection.
+PASSING = frozenset({Problem.MINUTE_LIMIT, Problem.CONCURRENT_LIMIT, Problem.APP_MINUTE_LIMIT,
+                     Problem.SERVER_ERROR, Problem.TIMEOUT, Problem.DROPPED})  # fmt: skip
 
 
 class XeroConnector(Protocol):
@@ -112,12 +118,10 @@ def _post(
                    "and its documents will post on the next run")  # fmt: skip
         work.issues.raise_issue(EntityIssue(entity, IssueKind.NOT_CONNECTED, message, clock()))
         return PostingOutcome(entity, PostingStatus.NOT_CONNECTED, message)
-    try:
-        xero = connector.connect(binding, work.connection)
-    except XeroCallFailed as failure:
-        message = f"{entity} stopped: {failure}"
-        work.issues.raise_issue(EntityIssue(entity, IssueKind.CONNECTION_BROKEN, message, clock()))
-        return PostingOutcome(entity, PostingStatus.STOPPED, message)
+    opened = _connect(work, binding, connector, clock, sleep, budget)
+    if isinstance(opened, PostingOutcome):
+        return opened
+    xero = opened
     for kind in (IssueKind.NOT_CONNECTED, IssueKind.CONNECTION_BROKEN, IssueKind.DAY_LIMIT):
         work.issues.clear(kind)
     ledger = Ledger(work, clock)
@@ -143,6 +147,40 @@ def _post(
     finally:
         work.usage.add(clock().date(), xero.usage)
     return PostingOutcome(entity, status, message, dict(ledger.tally), xero.usage, found, requeue)
+
+
+def _connect(
+    work: EntityWork,
+    binding: Binding,
+    connector: XeroConnector,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    budget: Budget,
+) -> XeroApi | PostingOutcome:
+    """Open the entity's door, the binding checked; Xero's passing troubles are retried, not called broken."""
+    entity = work.entity
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            return connector.connect(binding, work.connection)
+        except XeroCallFailed as failure:
+            if failure.problem is Problem.DAY_LIMIT:
+                until = clock() + timedelta(seconds=failure.retry_after or AFTER_DAY_LIMIT)
+                message = f"{entity} reached Xero's daily call limit: posting goes on at {until:%Y-%m-%d %H:%M} UTC"
+                work.issues.raise_issue(EntityIssue(entity, IssueKind.DAY_LIMIT, message, clock(), until))
+                wait = (until - clock()).total_seconds()
+                return PostingOutcome(entity, PostingStatus.STOPPED, message, requeue_after=wait)
+            if failure.problem in PASSING:
+                if attempt < CONNECT_ATTEMPTS:
+                    sleep((failure.retry_after or 2.0**attempt) * (1.0 if failure.retry_after else budget.time_scale))
+                    continue
+                return PostingOutcome(entity, PostingStatus.MORE, f"Xero did not answer: {failure}",
+                                      requeue_after=AFTER_UNKNOWN)  # fmt: skip
+            message = f"{entity} stopped: {failure}"
+        except CynareError as error:  # the sealed secrets do not open (copied row, key changed), no key set
+            message = f"{entity} stopped: {error}"
+        work.issues.raise_issue(EntityIssue(entity, IssueKind.CONNECTION_BROKEN, message, clock()))
+        return PostingOutcome(entity, PostingStatus.STOPPED, message)
+    raise AssertionError("unreachable")
 
 
 def _post_ready(run: steps.Run) -> None:

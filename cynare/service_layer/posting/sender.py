@@ -51,6 +51,7 @@ class Budget:
     day_reserve: int = 200  # calls a day kept for the reconciliation's reads
     run_calls: int = 1_000  # calls one run may make before it queues the entity again
     run_seconds: float = 600.0
+    time_scale: float = 1.0  # the local Xero's: our own back-off waits shrink with it (Retry-After is real already)
 
 
 class Sender:
@@ -123,7 +124,8 @@ class Sender:
             if writing and rule.outcome_unknown:
                 raise OutcomeUnknown(str(failure)) from failure
             raise RunOver(f"Xero did not answer: {failure}", 300.0) from failure
-        self.sleep(wait_before(failure.problem.value, attempt, failure.retry_after))
+        wait = wait_before(failure.problem.value, attempt, failure.retry_after)
+        self.sleep(wait * self.budget.time_scale if rule.action is Action.BACK_OFF_AND_RETRY else wait)
 
 
 def _day_message(entity: str, until: datetime | None) -> str:

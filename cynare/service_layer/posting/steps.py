@@ -520,8 +520,9 @@ def post_cancellations(run: Run, documents: Sequence[StoredDocument]) -> None:
         except Refused as refused:
             run.ledger.finish([(current, refusal(refused.messages))])
             continue
-        run.ledger.finish([(current, Posted(target.xero_id, note=f"{body.target} voided in Xero"))])
+        # The target first: a crash between the two leaves the cancellation `posting`, settled by the lookup.
         run.ledger.cancel_target(target, f"cancelled in the PMS on {body.date} ({body.reason}); voided in Xero")
+        run.ledger.finish([(current, Posted(target.xero_id, note=f"{body.target} voided in Xero"))])
 
 
 def _void_call(run: Run, target: StoredDocument) -> tuple[str, dict[str, Any]] | Refusal:
