@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -11,9 +13,10 @@ from azure.storage.blob import BlobServiceClient
 
 from cynare.adapters.blob_inbox import BlobInbox, blob_service
 from cynare.adapters.work_queue import StorageWorkQueue
-from cynare.bootstrap import App, AppSettings, unit_of_work
+from cynare.bootstrap import AppSettings, unit_of_work
+from cynare.service_layer.import_batch import ImportOutcome
 from cynare.service_layer.import_extracts import import_extracts
-from cynare.service_layer.unit_of_work import BatchState
+from cynare.service_layer.unit_of_work import BatchState, UnitOfWork
 from tests.batches import client, sample_rows, write_batch
 
 ENTITIES = json.dumps(
@@ -24,7 +27,16 @@ ENTITIES = json.dumps(
 )
 
 
-def app_on_azurite(storage_connection: str, prefix: str) -> App:
+@dataclass(frozen=True)
+class ImportApp:
+    """The import's part of the app, on this test's own tables, container and queue."""
+
+    uow: UnitOfWork
+    import_extracts: Callable[..., list[ImportOutcome]]
+    queue: StorageWorkQueue
+
+
+def app_on_azurite(storage_connection: str, prefix: str) -> ImportApp:
     """The app's use case on this test's own tables, container and queue (tests share one Azurite)."""
     settings = AppSettings.from_env({
         "CYNARE_STORAGE_CONNECTION": storage_connection, "CYNARE_TABLE_PREFIX": prefix,
@@ -33,7 +45,7 @@ def app_on_azurite(storage_connection: str, prefix: str) -> App:
     inbox = BlobInbox(blob_service(settings.storage), settings.inbound_container).ensure()
     uow = unit_of_work(settings)
     queue = StorageWorkQueue(settings.storage, queue=f"{prefix}-post")
-    return App(uow, partial(import_extracts, inbox, uow, queue, partial(datetime.now, UTC)), queue)
+    return ImportApp(uow, partial(import_extracts, inbox, uow, queue, partial(datetime.now, UTC)), queue)
 
 
 def upload(container: str, storage_connection: str, folder: Path, entity: str, batch_id: str) -> None:
