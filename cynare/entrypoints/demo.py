@@ -6,9 +6,10 @@ agent; connects each entity to its own Xero organisation as `cynare connect` doe
 night in the Functions app itself (`function_app.app` on `LocalHost`): the import timer, the posting
 queue until it is empty, a few things people do in Xero by hand, the sync timer, and the agent's
 write-back into the PMS. A second night deletes a row in the PMS, which becomes a cancellation
-carried out in Xero. It prints each entity's night and writes `night.json`; it exits non-zero when a
-posted PMS document is not exactly one document in Xero, a call broke Xero's contract, or a row read
-was neither accepted nor rejected with a reason. Everything it starts, it stops, even on Ctrl-C.
+(carried out in Xero, or refused with its reason). It prints each entity's night and writes
+`night.json` (cynare.entrypoints.demo_report); it exits non-zero when a posted PMS document is not
+exactly one document in Xero, a call broke Xero's contract, or a row read was neither accepted nor
+rejected with a reason. Everything it starts, it stops, even on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
+from rich.markup import escape
 
 ENTITIES = ("UK", "IE", "US")
 # Deleted between the two nights: the agent sees it gone and sends a cancellation, never guessed by the cloud.
@@ -77,7 +79,7 @@ def run_demo(
             )
             code = night.run()
     except NightSetupError as error:
-        console.print(f"[bold red]The demo could not start:[/] {error}")
+        console.print(f"[bold red]The demo could not start:[/] {escape(str(error))}")
         return 2
     except KeyboardInterrupt:
         console.print("[bold red]Interrupted:[/] everything the demo started is stopped")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 
 from cynare.entrypoints.demo import DELETED_ALLOCATION, TIME_SCALE, demo_entities, environment, utc_now
 
@@ -86,7 +87,6 @@ class DemoNight:
     azurite: Azurite
     xero: Emulator
     host: LocalHost
-    settings: dict[str, str] = field(repr=False)  # holds the token key: never printed
     record: NightRecord = field(init=False)
     config: Path = field(init=False)  # the agent's configuration, beside the demo PMS
 
@@ -114,15 +114,20 @@ class DemoNight:
         if not spec_path().exists():
             raise NightSetupError(f"the local Xero checks every call against Xero's spec: {WHERE_TO_GET}")
         with contextlib.ExitStack() as stack:
+            # Each is stopped by the stack even when interrupted while it starts.
+            azurite = Azurite()
+            stack.callback(azurite.stop)
+            stoppers.append(azurite.stop)
             try:
-                azurite = stack.enter_context(Azurite())
+                azurite.start()
             except AzuriteNotInstalled as error:
                 raise NightSetupError(str(error)) from None
-            stoppers.append(azurite.stop)
             console.print(f"Azurite (in memory): blob http://127.0.0.1:{azurite.blob_port}, queue "
                           f"http://127.0.0.1:{azurite.queue_port}, table http://127.0.0.1:{azurite.table_port}")  # fmt: skip
-            xero = stack.enter_context(Emulator(time_scale=TIME_SCALE, validate=True))
+            xero = Emulator(time_scale=TIME_SCALE, validate=True)
+            stack.callback(xero.stop)
             stoppers.append(xero.stop)
+            xero.start()
             console.print(f"local Xero at {xero.url} (time scale 1/60: a Xero minute lasts a second; every call "
                           "checked against Xero's OpenAPI spec)")  # fmt: skip
             settings = night_settings(azurite.connection_string, xero.url, entities)
@@ -130,7 +135,7 @@ class DemoNight:
             root = Path(__file__).resolve().parents[2]
             host = stack.enter_context(LocalHost(load_app(root), settings, root / "host.json"))
             console.print(f"the Functions app (function_app.py) on the local host: {', '.join(sorted(host.functions))}")
-            yield cls(console, work, entities, second_night, azurite, xero, host, settings)
+            yield cls(console, work, entities, second_night, azurite, xero, host)
 
     # The nights -----------------------------------------------------------------------------------
 
@@ -206,7 +211,9 @@ class DemoNight:
             report = run_agent(self.config, full=full, writeback=bool(night))
         except AgentError as error:
             self.record.problems.append(f"the agent stopped: {error}")
-            self.console.print(f"[bold red]The agent stopped:[/] {error} (its log: {self.config.parent / 'logs'})")
+            self.console.print(
+                f"[bold red]The agent stopped:[/] {escape(str(error))} (its log: {self.config.parent / 'logs'})"
+            )
             return False
         finally:
             _detach_agent_log()
@@ -214,17 +221,17 @@ class DemoNight:
         self.record.agent_runs.append(report)
         for extracted in report.extracted:
             batch = f" {extracted.batch_id} ({extracted.rows:,} rows)" if extracted.batch_id else ""
-            self.console.print(f"{extracted.entity}: {extracted.note}{batch}", highlight=False)
+            self.console.print(f"{extracted.entity}: {extracted.note}{batch}", highlight=False, markup=False)
         for uploaded in report.uploaded:
             self.console.print(f"{uploaded.entity} batch {uploaded.batch_id}: {uploaded.note} ({uploaded.uploaded} "
-                               f"file(s) sent, {uploaded.skipped} already there)", highlight=False)  # fmt: skip
+                               f"file(s) sent, {uploaded.skipped} already there)", highlight=False, markup=False)  # fmt: skip
         for applied in report.written_back:
             self.record.written_back.applied[applied.entity] += applied.items
             self.console.print(f"{applied.entity} write-back {applied.writeback_id}: {applied.items:,} item(s) "
-                               f"{applied.note}", highlight=False)  # fmt: skip
+                               f"{applied.note}", highlight=False, markup=False)  # fmt: skip
         for problem in report.problems:
             self.record.problems.append(f"the agent's write-back: {problem}")
-            self.console.print(f"[red]problem:[/] {problem}", highlight=False)
+            self.console.print(f"[red]problem:[/] {escape(problem)}", highlight=False)
         self.console.print(f"agent run in {time.perf_counter() - started:.1f} s")
         return not report.problems
 
@@ -245,20 +252,20 @@ class DemoNight:
             )
         for entity, receipt_id, amount, currency, bill_id in receipts:
             self.console.print(f"PMS: {entity} receipt {receipt_id} of {amount} {currency} on bill {bill_id}, "
-                               "taken in Xero (not extracted again)", highlight=False)  # fmt: skip
+                               "taken in Xero (not extracted again)", highlight=False, markup=False)  # fmt: skip
 
     # Connecting -----------------------------------------------------------------------------------
 
     def _connect(self, app: App) -> None:
         self.console.rule("Each entity connected to its own Xero organisation")
         self.console.print("what `cynare connect ENTITY --client-id ID` does, with the local Xero's custom connection "
-                           "for each entity and a CYNARE_TOKEN_KEY made for this run:", highlight=False)  # fmt: skip
+                           "for each entity and a CYNARE_TOKEN_KEY made for this run:", highlight=False, markup=False)  # fmt: skip
         for entity in self.entities:
             client = self.xero.client_for(entity)
             binding = app.connect_custom(entity, client.client_id, client.client_secret, CONNECTED_BY)
             self.console.print(f"{entity} is bound to {binding.organisation_name} ({binding.base_currency}, tenant "
                                f"{binding.tenant_id}) through custom connection {client.client_id}",
-                               highlight=False)  # fmt: skip
+                               highlight=False, markup=False)  # fmt: skip
 
     # In the Functions app -------------------------------------------------------------------------
 
@@ -281,7 +288,7 @@ class DemoNight:
         runs = [run for run in report.runs if run.message_id is not None]
         self.console.print(f"  queues drained in {seconds:.0f} s: {len(runs)} run(s) "
                            f"({', '.join(f'{n} {c}' for n, c in sorted(report.handled.items())) or 'none'}); "
-                           f"{report.stop_reason}", highlight=False)  # fmt: skip
+                           f"{report.stop_reason}", highlight=False, markup=False)  # fmt: skip
         for run in report.failures:
             self.record.problems.append(f"{run.function} failed: {run.error}")
         for item in report.poisoned:
@@ -321,7 +328,7 @@ class DemoNight:
                 kinds.update(item.kind for item in document.items)
                 self.console.print(f"  write-back {blob.name}: " + ", ".join(
                     f"{count:,} {kind}" for kind, count in sorted(Counter(i.kind for i in document.items).items())
-                ), highlight=False)  # fmt: skip
+                ), highlight=False, markup=False)  # fmt: skip
 
     @contextlib.contextmanager
     def _heartbeat(self, started: float) -> Iterator[None]:
@@ -335,7 +342,7 @@ class DemoNight:
                 calls = {tenants[t]: c.calls - before.get(t, 0) for t, c in self.xero.counts().items() if t in tenants}
                 said = ", ".join(f"{entity} {count:,}" for entity, count in sorted(calls.items()) if count)
                 self.console.print(f"  [{time.perf_counter() - started:5.0f} s] posting: Xero calls so far: "
-                                   f"{said or 'none'}", highlight=False)  # fmt: skip
+                                   f"{said or 'none'}", highlight=False, markup=False)  # fmt: skip
 
         beating = threading.Thread(target=beat, name="demo-heartbeat", daemon=True)
         beating.start()
@@ -387,7 +394,7 @@ class DemoNight:
 
     def _did(self, what: str) -> None:
         self.record.by_hand.append(what)
-        self.console.print(what, highlight=False)
+        self.console.print(what, highlight=False, markup=False)
 
     def _deleted_allocation_in_xero(self, app: App) -> None:
         """What became of the allocation deleted in the PMS: its cancellation, and the allocation in Xero."""
@@ -417,7 +424,7 @@ class DemoNight:
         self.record.deleted_allocation = facts
         self.console.rule(f"What became of allocation {DELETED_ALLOCATION}")
         for what, said in facts.items():
-            self.console.print(f"{what}: {said}", highlight=False)
+            self.console.print(f"{what}: {said}", highlight=False, markup=False)
 
 
 class _Echo(logging.Handler):
@@ -438,7 +445,7 @@ class _Echo(logging.Handler):
             return
         if record.exc_info and record.exc_info[1] is not None:
             text += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
-        self._console.print(f"  [{time.perf_counter() - self._started:5.0f} s] {text}", highlight=False)
+        self._console.print(f"  [{time.perf_counter() - self._started:5.0f} s] {text}", highlight=False, markup=False)
 
 
 def _said(record: logging.LogRecord) -> str:

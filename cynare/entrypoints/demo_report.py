@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from cynare.entrypoints.demo import utc_now
@@ -54,6 +55,7 @@ class DatasetCount:
     per_document: Counter[int] = field(default_factory=Counter)  # Xero records per PMS document -> documents
     wrong: int = 0  # documents whose count is not the one expected
     examples: list[dict[str, Any]] = field(default_factory=list)
+    gone: int = 0  # of the PMS documents' records, those voided, deleted or archived in Xero
     not_from_pms: int = 0  # Xero records that no PMS document of the dataset explains
 
     def as_json(self, counted: bool) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class DatasetCount:
                 "xero_documents_per_pms_document": {str(n): docs for n, docs in sorted(self.per_document.items())},
                 "not_as_expected": self.wrong,
                 "examples_not_as_expected": self.examples,
+                "of_which_voided_deleted_or_archived_in_xero": self.gone,
                 "xero_documents_not_from_the_pms": self.not_from_pms,
             }
         return found
@@ -108,23 +111,23 @@ def finish(night: DemoNight) -> int:
     console.print(_summary(nights, night.record.written_back.items))
     console.print(f"{night.record.nights} night(s); seconds per phase: "
                   + ", ".join(f"{name} {seconds:.0f}" for name, seconds in night.record.phases.items()),
-                  highlight=False)  # fmt: skip
+                  highlight=False, markup=False)  # fmt: skip
     console.rule("Checks")
     console.print(f"each posted PMS document is exactly one document in Xero, the others none: "
                   f"{_yes(checks['one_xero_document_per_posted_pms_document'])}"
-                  + (f" ({wrong:,} not as expected: see night.json)" if wrong else ""), highlight=False)  # fmt: skip
-    console.print(f"calls that broke Xero's contract: {len(violations)}", highlight=False)
+                  + (f" ({wrong:,} not as expected: see night.json)" if wrong else ""), highlight=False, markup=False)  # fmt: skip
+    console.print(f"calls that broke Xero's contract: {len(violations)}", highlight=False, markup=False)
     for violation in violations[:5]:
-        console.print(f"  [red]{violation}[/]", highlight=False)
+        console.print(f"  [red]{escape(violation)}[/]", highlight=False)
     console.print(f"every row read is accepted or rejected with a reason: "
-                  f"{_yes(checks['every_row_accepted_or_rejected_with_a_reason'])}", highlight=False)  # fmt: skip
+                  f"{_yes(checks['every_row_accepted_or_rejected_with_a_reason'])}", highlight=False, markup=False)  # fmt: skip
     for problem in rows_problems[:5]:
-        console.print(f"  [red]{problem}[/]", highlight=False)
+        console.print(f"  [red]{escape(problem)}[/]", highlight=False)
     console.print(f"every function run succeeded, the queues drained and the agent applied every write-back: "
-                  f"{_yes(checks['the_night_ran'])}", highlight=False)  # fmt: skip
+                  f"{_yes(checks['the_night_ran'])}", highlight=False, markup=False)  # fmt: skip
     for problem in night.record.problems[:5]:
-        console.print(f"  [red]{problem}[/]", highlight=False)
-    console.print(f"written: {path}", highlight=False)
+        console.print(f"  [red]{escape(problem)}[/]", highlight=False)
+    console.print(f"written: {path}", highlight=False, markup=False)
     return 0 if all(checks.values()) else 1
 
 
@@ -160,28 +163,47 @@ def _entity_night(app: App, night: DemoNight, entity: str, days: list[date]) -> 
     )  # fmt: skip
 
 
-def _xero_records(tenant: Tenant) -> dict[str, Counter[str]]:
-    """Per dataset, the Xero records of the organisation by the number or reference that names their PMS document."""
+@dataclass
+class XeroRecords:
+    """One dataset's records in an organisation, by the number or reference that names their PMS document."""
+
+    every: Counter[str] = field(default_factory=Counter)
+    gone: Counter[str] = field(default_factory=Counter)  # voided, deleted or archived: made, and still counted
+
+
+GONE = frozenset({"VOIDED", "DELETED", "ARCHIVED"})
+
+
+def _records(found: Iterable[tuple[str | None, str]]) -> XeroRecords:
+    records = XeroRecords()
+    for key, status in found:
+        records.every[key or ""] += 1
+        if status in GONE:
+            records.gone[key or ""] += 1
+    return records
+
+
+def _xero_records(tenant: Tenant) -> dict[str, XeroRecords]:
+    """Per dataset, the organisation's records that the poster's numbers and references name."""
     from cynare.domain.xero_requests import WRITE_OFF_PREFIX
 
-    notes = [n.number for n in tenant.credit_notes.values() if n.type == "ACCRECCREDIT"]
+    notes = [(n.number, n.status) for n in tenant.credit_notes.values() if n.type == "ACCRECCREDIT"]
     # A receipt paying several bills is one batch payment; its payments repeat the reference and are not counted.
-    payments = [p.reference or "" for p in tenant.payments.values()
+    payments = [(p.reference, p.status) for p in tenant.payments.values()
                 if p.payment_type == "ACCRECPAYMENT" and p.batch_payment_id is None]  # fmt: skip
-    batches = [b.reference or "" for b in tenant.batch_payments.values() if b.type == "RECBATCH"]
+    batches = [(b.reference, b.status) for b in tenant.batch_payments.values() if b.type == "RECBATCH"]
+    overpayments = [(o.reference, o.status) for o in tenant.overpayments.values() if o.type == "RECEIVE-OVERPAYMENT"]
     return {
-        "clients": Counter(c.contact_number or "" for c in tenant.contacts.values()),
-        "bills": Counter(i.number for i in tenant.invoices.values() if i.type == "ACCREC"),
-        "credit_notes": Counter(n for n in notes if not n.startswith(WRITE_OFF_PREFIX)),
-        "write_offs": Counter(n for n in notes if n.startswith(WRITE_OFF_PREFIX)),
-        "receipts": Counter(payments + batches),
-        "unallocated_receipts": Counter(
-            o.reference or "" for o in tenant.overpayments.values() if o.type == "RECEIVE-OVERPAYMENT"
-        ),
+        "clients": _records((c.contact_number, c.status) for c in tenant.contacts.values()),
+        "bills": _records((i.number, i.status) for i in tenant.invoices.values() if i.type == "ACCREC"),
+        "credit_notes": _records(n for n in notes if not n[0].startswith(WRITE_OFF_PREFIX)),
+        "write_offs": _records(n for n in notes if n[0].startswith(WRITE_OFF_PREFIX)),
+        "receipts": _records(payments + batches),
+        "unallocated_receipts": _records(overpayments),
     }
 
 
-def _datasets(work: EntityWork, status: EntityStatus, in_xero: Mapping[str, Counter[str]]) -> dict[str, DatasetCount]:
+def _datasets(work: EntityWork, status: EntityStatus, in_xero: Mapping[str, XeroRecords]) -> dict[str, DatasetCount]:
     from cynare.domain.lifecycle import State
 
     datasets: dict[str, DatasetCount] = {}
@@ -196,8 +218,9 @@ def _datasets(work: EntityWork, status: EntityStatus, in_xero: Mapping[str, Coun
             for stored in work.documents.in_state(state, dataset):
                 key = _xero_key(stored)
                 ours.add(key)
-                _count(found, stored, records[key] if key else 0)
-        found.not_from_pms = sum(n for key, n in records.items() if key not in ours)
+                _count(found, stored, records.every[key])
+                found.gone += records.gone[key]
+        found.not_from_pms = sum(n for key, n in records.every.items() if key not in ours)
     return datasets
 
 
@@ -267,22 +290,24 @@ def _print_entity(night: DemoNight, found: EntityNight) -> None:
     console.rule(f"Entity {found.entity}: {status.connection}")
     console.print(status_view(status))
     posted = {name: count.states.get("posted", 0) for name, count in found.datasets.items()}
-    console.print("posted to Xero: " + (_listed(posted) or "nothing"), highlight=False)
+    console.print("posted to Xero: " + (_listed(posted) or "nothing"), highlight=False, markup=False)
     held = sum(hold.documents for hold in status.holds)
-    console.print(f"held: {held:,} document(s)" + _top(_kinds_of_hold(status)), highlight=False)
+    console.print(f"held: {held:,} document(s)" + _top(_kinds_of_hold(status)), highlight=False, markup=False)
     refused = sum(documents for _, documents in status.refused_by_xero)
-    console.print(f"rejected by Xero: {refused:,} document(s)" + _top(status.refused_by_xero), highlight=False)
+    console.print(
+        f"rejected by Xero: {refused:,} document(s)" + _top(status.refused_by_xero), highlight=False, markup=False
+    )
     rejected_rows = sum(item.rows for item in status.rejections)
     console.print(f"rows rejected at import: {rejected_rows:,}" + _top((r.rule, r.rows) for r in status.rejections),
-                  highlight=False)  # fmt: skip
+                  highlight=False, markup=False)  # fmt: skip
     written = night.record.written_back
     console.print(f"written back: {_listed(written.items.get(found.entity, {})) or 'nothing'} in "
                   f"{written.documents[found.entity]} document(s); applied by the agent: "
-                  f"{written.applied[found.entity]:,} item(s)", highlight=False)  # fmt: skip
+                  f"{written.applied[found.entity]:,} item(s)", highlight=False, markup=False)  # fmt: skip
     console.print(f"Xero API calls: {found.calls:,} (the local Xero counted {found.emulator_calls:,}); "
-                  f"429s: {found.throttled} ({found.failed_throttled} not retried to success)", highlight=False)  # fmt: skip
+                  f"429s: {found.throttled} ({found.failed_throttled} not retried to success)", highlight=False, markup=False)  # fmt: skip
     issues = [f"{issue.kind.value}: {issue.message}" for issue in status.issues]
-    console.print("open issues: " + ("; ".join(issues) or "none"), highlight=False)
+    console.print("open issues: " + ("; ".join(issues) or "none"), highlight=False, markup=False)
 
 
 def _kinds_of_hold(status: EntityStatus) -> list[tuple[str, int]]:
