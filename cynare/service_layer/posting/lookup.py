@@ -18,7 +18,7 @@ from cynare.domain.documents import Allocation, Cancellation, DocKey, ReceiptAll
 from cynare.domain.lifecycle import State, StoredDocument, sent_version, superseded
 from cynare.service_layer.posting.ledger import NotThere, Outcome, Posted, Progressed
 from cynare.service_layer.posting.sender import Refused
-from cynare.service_layer.posting.steps import Run, allocate_write_offs
+from cynare.service_layer.posting.steps import Run, allocate_write_offs, allocation_source_path
 
 OR_TERMS = 25  # terms per `where`, keeping the query string short
 NOT_FOUND = NotThere("looked up in Xero after an unknown outcome: not there, sent again")
@@ -204,6 +204,19 @@ def _deleted_or_voided(run: Run, stored: StoredDocument) -> Outcome:
     if isinstance(body, Cancellation):
         target = run.ledger.load([body.target]).get(body.target)
         if target is None or not target.xero_id:
+            return NOT_FOUND
+        if body.target.dataset == "allocations":
+            source = _find_one(run, allocation_source_path(run, target).removesuffix("/Allocations"),
+                               "CreditNotes" if "/CreditNotes/" in allocation_source_path(run, target)
+                               else "Overpayments")  # fmt: skip
+            live = {
+                str(a.get("AllocationID")) for a in (source or {}).get("Allocations") or [] if not a.get("IsDeleted")
+            }
+            if source is not None and target.xero_id not in live:
+                run.ledger.cancel_target(
+                    target, f"cancelled in the PMS on {body.date} ({body.reason}); removed in Xero"
+                )
+                return Posted(target.xero_id, note="found removed in Xero after an unknown outcome")
             return NOT_FOUND
         path, collection = _record_path(body.target.dataset, target.xero_id)
         record = _find_one(run, path, collection)

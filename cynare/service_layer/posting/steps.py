@@ -492,12 +492,10 @@ def post_allocations(run: Run, documents: Sequence[StoredDocument]) -> None:
     for stored in documents:
         body = stored.document.body
         assert isinstance(body, Allocation)
-        source_id = run.ledger.xero_id(body.source)
-        resource = "CreditNotes" if body.source.dataset == "credit_notes" else "Overpayments"
         started = run.ledger.begin([stored])
         if started:
             element = requests.allocation(body.amount, run.invoice_id(body.bill_id), body.date)
-            _allocate(run, started[0], f"/{resource}/{source_id}/Allocations", element, "allocate")
+            _allocate(run, started[0], allocation_source_path(run, stored), element, "allocate")
 
 
 def post_cancellations(run: Run, documents: Sequence[StoredDocument]) -> None:
@@ -514,9 +512,9 @@ def post_cancellations(run: Run, documents: Sequence[StoredDocument]) -> None:
         if isinstance(call, Refusal):
             run.ledger.finish([(current, call)])
             continue
-        path, payload = call
+        method, path, payload = call
         try:
-            run.sender.write("POST", path, payload, run.key("void", [current]))
+            run.sender.write(method, path, payload, run.key("void", [current]))
         except Refused as refused:
             run.ledger.finish([(current, refusal(refused.messages))])
             continue
@@ -525,18 +523,28 @@ def post_cancellations(run: Run, documents: Sequence[StoredDocument]) -> None:
         run.ledger.finish([(current, Posted(target.xero_id, note=f"{body.target} voided in Xero"))])
 
 
-def _void_call(run: Run, target: StoredDocument) -> tuple[str, dict[str, Any]] | Refusal:
+def _void_call(run: Run, target: StoredDocument) -> tuple[str, str, dict[str, Any] | None] | Refusal:
     dataset, xero_id = target.document.key.dataset, target.xero_id
     if dataset == "bills":
-        return f"/Invoices/{xero_id}", requests.void_invoice(xero_id)
+        return "POST", f"/Invoices/{xero_id}", requests.void_invoice(xero_id)
     if dataset in {"credit_notes", "write_offs"}:
-        return f"/CreditNotes/{xero_id}", requests.void_credit_note(xero_id)
+        return "POST", f"/CreditNotes/{xero_id}", requests.void_credit_note(xero_id)
     if dataset == "receipts":
-        return _payment_path(run, xero_id), requests.delete_payment()
+        return "POST", _payment_path(run, xero_id), requests.delete_payment()
+    if dataset == "allocations":  # un-applied: the credit or cash is free again, the bill owes again
+        return "DELETE", f"{allocation_source_path(run, target)}/{xero_id}", None
     return Refusal(
-        f"a {dataset} document in Xero cannot be voided through the API: reverse it in Xero by hand, "
+        f"{dataset.replace('_', ' ')} in Xero cannot be reversed through the API: reverse it in Xero by hand, "
         "then skip this cancellation with a note (cynare exceptions skip)"
     )
+
+
+def allocation_source_path(run: Run, stored: StoredDocument) -> str:
+    """The Allocations of the credit note or overpayment an allocation applies."""
+    body = stored.document.body
+    assert isinstance(body, Allocation)
+    resource = "CreditNotes" if body.source.dataset == "credit_notes" else "Overpayments"
+    return f"/{resource}/{run.ledger.xero_id(body.source)}/Allocations"
 
 
 def _payment_path(run: Run, xero_id: str) -> str:

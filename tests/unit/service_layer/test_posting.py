@@ -220,3 +220,31 @@ def test_an_attempt_with_an_unknown_outcome_is_looked_up_and_never_sent_twice(
     assert [c.contact_number for c in books.contacts.values()].count("C1") == 1
     assert [i.number for i in books.invoices.values()].count("UK-B1") == 1
     assert len([p for p in books.payments.values() if p.status != "DELETED"]) == 1
+
+
+def test_an_allocation_cancelled_in_the_pms_is_removed_in_xero_and_the_bill_owes_again(
+    uow: FakeUnitOfWork, connector: Connector, xero_emulator: Emulator, xero_tenant_ids: dict[str, str]
+) -> None:
+    _bind(uow, xero_tenant_ids["UK"])
+    _scene(uow, only=frozenset({"clients", "bills"}))
+    line = doc.Line(1, "Fee reduction", "4000", "S", gbp("50.00"), gbp("10.00"))
+    credit = doc.CreditNote("CN1", "UK-CN1", "C1", date(2026, 11, 3), Decimal(1), gbp("60.00"), (line,))
+    applied = doc.Allocation("A1", doc.DocKey("credit_notes", "CN1"), "B1", date(2026, 11, 4), gbp("60.00"))
+    _arrive(uow, [(doc.DocKey("credit_notes", "CN1"), credit), (doc.DocKey("allocations", "A1"), applied)])
+    _post(uow, connector)
+    [invoice] = [i for i in xero_emulator.tenant("UK").invoices.values() if i.number == "UK-B1"]
+    assert invoice.amount_due == Decimal("120.00")
+    withdrawn = doc.Cancellation(doc.DocKey("allocations", "A1"), date(2026, 11, 5), "applied to the wrong bill")
+    _arrive(uow, [(doc.DocKey("cancellations", "allocations|A1"), withdrawn)])
+    _post(uow, connector)
+    assert invoice.amount_due == Decimal("180.00")
+    states = _states(uow)
+    assert states["allocations|A1"] is State.CANCELLED and states["cancellations|allocations|A1"] is State.POSTED
+
+
+def _arrive(uow: FakeUnitOfWork, bodies: list[tuple[doc.DocKey, doc.Body]]) -> None:
+    with uow.for_entity("UK") as work:
+        stored = [
+            arrive(None, doc.Document("UK", key, "pms", key.firm_id, body), (), STAMP, NOW) for key, body in bodies
+        ]
+        assert not work.documents.save([s for s in stored if s is not None])
