@@ -74,7 +74,8 @@ class Ledger:
 
     def load(self, keys: Iterable[DocKey]) -> dict[DocKey, StoredDocument]:
         wanted = set(keys)
-        missing = wanted - self._known.keys()
+        # Not `wanted - self._known.keys()`: that walks every key the run holds, on every lookup.
+        missing = {key for key in wanted if key not in self._known}
         if missing:
             self._known.update(self.work.documents.get_many(missing))
         return {key: self._known[key] for key in wanted if key in self._known}

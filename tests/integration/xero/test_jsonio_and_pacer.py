@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from cynare.adapters.xero.jsonio import dumps, loads, xero_date, xero_datetime
-from cynare.adapters.xero.pacer import Pacer
+from cynare.adapters.xero.pacer import WINDOW_MARGIN, Pacer
 
 
 class FakeTime:
@@ -116,7 +116,8 @@ def test_a_time_scale_shrinks_the_window() -> None:
         with pacer.slot():
             starts.append(fake.clock())
     assert all(b - a >= 1.0 for a, b in zip(starts, starts[60:], strict=False))
-    assert starts[-1] - starts[0] == pytest.approx(2.0)
+    # The window is 2% longer than the (scaled) minute: room for a call slow to reach Xero.
+    assert starts[-1] - starts[0] == pytest.approx(2.0 * WINDOW_MARGIN)
 
 
 def test_never_more_than_5_in_flight() -> None:
