@@ -120,13 +120,13 @@ class Ledger:
         """Mark the documents `posting` before the call: a crash after it leaves them to be looked up."""
         now = self.clock()
         latest = [self._known.get(stored.document.key, stored) for stored in documents]  # held or released since
-        return self._save([begin_posting(stored, now) for stored in latest])
+        return self._save([begin_posting(stored, now) for stored in latest])[0]
 
     def finish(self, results: Sequence[tuple[StoredDocument, Outcome]]) -> None:
         now = self.clock()
         self.work.outbox.put([item for stored, outcome in results if (item := _item(stored, outcome, now))])
         decided = [_decide(stored, outcome, now) for stored, outcome in results]
-        lost = set(self._save_keys(decided))
+        lost = set(self._save(decided)[1])
         for stored, outcome in results:
             key = stored.document.key
             if key in lost:
@@ -159,17 +159,13 @@ class Ledger:
         else:  # refused or not there: the newer version may be the fix; it goes as it is
             self._save([back_to_ready(fresh, "refused; a newer version arrived meanwhile and goes now", now)])
 
-    def _save(self, documents: list[StoredDocument]) -> list[StoredDocument]:
-        saved, _lost = self.work.documents.save_tracked(documents)
-        for key in _lost:
+    def _save(self, documents: list[StoredDocument]) -> tuple[list[StoredDocument], list[DocKey]]:
+        """Guarded writes; what lost to another writer is dropped from the cache, to be read again."""
+        saved, lost = self.work.documents.save_tracked(documents)
+        for key in lost:
             self._known.pop(key, None)
         self.remember(saved)
-        return saved
-
-    def _save_keys(self, documents: list[StoredDocument]) -> list[DocKey]:
-        saved, lost = self.work.documents.save_tracked(documents)
-        self.remember(saved)
-        return lost
+        return saved, lost
 
 
 def _decide(stored: StoredDocument, outcome: Outcome, now: datetime) -> StoredDocument:

@@ -18,7 +18,7 @@ from cynare.domain.documents import Allocation, Cancellation, DocKey, ReceiptAll
 from cynare.domain.lifecycle import State, StoredDocument, sent_version, superseded
 from cynare.service_layer.posting.ledger import NotThere, Outcome, Posted, Progressed
 from cynare.service_layer.posting.sender import Refused
-from cynare.service_layer.posting.steps import Run, allocate_write_offs, allocation_source_path
+from cynare.service_layer.posting.steps import Run, allocate_write_offs, allocation_source
 
 OR_TERMS = 25  # terms per `where`, keeping the query string short
 NOT_FOUND = NotThere("looked up in Xero after an unknown outcome: not there, sent again")
@@ -164,16 +164,9 @@ def _by_reference(run: Run, documents: Sequence[StoredDocument]) -> list[tuple[S
 def _allocation(run: Run, stored: StoredDocument) -> Outcome:
     body = stored.document.body
     assert isinstance(body, Allocation)
-    source_id = run.ledger.xero_id(body.source)
-    resource = "CreditNotes" if body.source.dataset == "credit_notes" else "Overpayments"
-    records = _find_one(run, f"/{resource}/{source_id}", resource)
-    invoice_id = run.invoice_id(body.bill_id)
-    for allocation in (records or {}).get("Allocations") or []:
-        if (str((allocation.get("Invoice") or {}).get("InvoiceID")) == invoice_id
-                and Decimal(str(allocation.get("Amount"))) == body.amount.amount
-                and not allocation.get("IsDeleted")):  # fmt: skip
-            return Posted(str(allocation.get("AllocationID")), note="found in Xero after an unknown outcome")
-    return NOT_FOUND
+    resource, path = allocation_source(run, stored)
+    found = _allocation_to(_find_one(run, path, resource), run.invoice_id(body.bill_id), body.amount.amount)
+    return Posted(found, note="found in Xero after an unknown outcome") if found else NOT_FOUND
 
 
 def _write_off_allocated(run: Run, stored: StoredDocument) -> Outcome:
@@ -181,13 +174,19 @@ def _write_off_allocated(run: Run, stored: StoredDocument) -> Outcome:
     body = stored.document.body
     assert isinstance(body, WriteOff)
     record = _find_one(run, f"/CreditNotes/{stored.xero_id}", "CreditNotes")
-    invoice_id = run.invoice_id(body.bill_id)
+    if _allocation_to(record, run.invoice_id(body.bill_id), body.amount.amount):
+        return Posted(stored.xero_id, note="allocated to its bill; found in Xero after an unknown outcome")
+    return NOT_FOUND
+
+
+def _allocation_to(record: dict[str, Any] | None, invoice_id: str, amount: Decimal) -> str:
+    """The id of the credit's live allocation of `amount` to the invoice; "" when there is none."""
     for allocation in (record or {}).get("Allocations") or []:
         if (str((allocation.get("Invoice") or {}).get("InvoiceID")) == invoice_id
-                and Decimal(str(allocation.get("Amount"))) == body.amount.amount
+                and Decimal(str(allocation.get("Amount"))) == amount
                 and not allocation.get("IsDeleted")):  # fmt: skip
-            return Posted(stored.xero_id, note="allocated to its bill; found in Xero after an unknown outcome")
-    return NOT_FOUND
+            return str(allocation.get("AllocationID"))
+    return ""
 
 
 def _find_one(run: Run, path: str, collection: str) -> dict[str, Any] | None:
@@ -206,9 +205,8 @@ def _deleted_or_voided(run: Run, stored: StoredDocument) -> Outcome:
         if target is None or not target.xero_id:
             return NOT_FOUND
         if body.target.dataset == "allocations":
-            source = _find_one(run, allocation_source_path(run, target).removesuffix("/Allocations"),
-                               "CreditNotes" if "/CreditNotes/" in allocation_source_path(run, target)
-                               else "Overpayments")  # fmt: skip
+            resource, path = allocation_source(run, target)
+            source = _find_one(run, path, resource)
             live = {
                 str(a.get("AllocationID")) for a in (source or {}).get("Allocations") or [] if not a.get("IsDeleted")
             }

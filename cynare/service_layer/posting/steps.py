@@ -539,12 +539,17 @@ def _void_call(run: Run, target: StoredDocument) -> tuple[str, str, dict[str, An
     )
 
 
-def allocation_source_path(run: Run, stored: StoredDocument) -> str:
-    """The Allocations of the credit note or overpayment an allocation applies."""
+def allocation_source(run: Run, stored: StoredDocument) -> tuple[str, str]:
+    """The credit note or overpayment an allocation applies: its collection and its record's path."""
     body = stored.document.body
     assert isinstance(body, Allocation)
     resource = "CreditNotes" if body.source.dataset == "credit_notes" else "Overpayments"
-    return f"/{resource}/{run.ledger.xero_id(body.source)}/Allocations"
+    return resource, f"/{resource}/{run.ledger.xero_id(body.source)}"
+
+
+def allocation_source_path(run: Run, stored: StoredDocument) -> str:
+    """The Allocations of the credit note or overpayment an allocation applies."""
+    return f"{allocation_source(run, stored)[1]}/Allocations"
 
 
 def _payment_path(run: Run, xero_id: str) -> str:
