@@ -1,0 +1,1 @@
+"""The daily reconciliation report: the HTML email, the XLSX workbook and the trend chart."""
