@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from time import sleep
 from typing import TYPE_CHECKING
@@ -25,6 +27,15 @@ from cynare.service_layer.import_batch import ImportOutcome
 from cynare.service_layer.import_extracts import Progress, import_extracts
 from cynare.service_layer.posting.run import PostingOutcome, post_to_xero
 from cynare.service_layer.posting.sender import Budget
+from cynare.service_layer.reconciliation.ports import HistoryRepository, ReportStore
+from cynare.service_layer.reconciliation.run import (
+    Channels,
+    ReconcileOutcome,
+    Render,
+    ReportSettings,
+    WaitingPayments,
+    reconcile,
+)
 from cynare.service_layer.sync_entity import SyncOutcome, sync_entity
 from cynare.service_layer.unit_of_work import CashDirection, EntitySettings, UnitOfWork
 from cynare.service_layer.xero_port import (
@@ -54,8 +65,21 @@ SETTINGS = (
     "CYNARE_XERO_DAY_LIMIT",  # 5000, or 1000 on Xero's Starter tier
     "CYNARE_XERO_DAY_RESERVE",  # calls a day kept for the reconciliation's reads
     "CYNARE_SYNC_SCHEDULE",  # read by the Functions host from the sync timer's %...% binding
+    "CYNARE_RECONCILE_SCHEDULE",  # read by the Functions host from the reconciliation timer's %...% binding
+    "CYNARE_FIRM_NAME",  # as the report names the firm
+    "CYNARE_REPORT_MAILBOX",  # the mailbox the report is sent from (Graph sendMail)
+    "CYNARE_REPORT_RECIPIENTS",  # who gets the whole report, comma-separated
+    "CYNARE_REPORT_ENTITY_RECIPIENTS",  # JSON: who gets each entity's own part, e.g. {"IE": ["ie@firm.example"]}
+    "CYNARE_RECONCILE_TOLERANCES",  # per currency, the largest difference taken as exchange, e.g. EUR=0.02
+    "CYNARE_STATUS_URL",  # the firm's status page, linked from the report and the Teams card
+    "CYNARE_GRAPH_URL",  # empty for Microsoft Graph itself; the local stand-in's address on a developer's machine
+    "CYNARE_GRAPH_TENANT_ID",  # with the client id and secret: an app registration instead of the managed identity
+    "CYNARE_GRAPH_CLIENT_ID",
+    "CYNARE_GRAPH_CLIENT_SECRET",
+    "CYNARE_TEAMS_WEBHOOK_URL",  # the Workflows webhook the Teams card is posted to; a secret (Key Vault in Azure)
 )
 log = logging.getLogger(__name__)
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 ENTITIES_EXAMPLE = '{"UK": {"base_currency": "GBP", "currencies": ["GBP", "EUR", "USD"], "sources": ["pms-1"]}}'
 
 
@@ -70,6 +94,8 @@ class AppSettings:
     xero_url: str = ""
     xero_time_scale: float = 1.0
     budget: Budget = field(default_factory=Budget)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> AppSettings:
@@ -95,7 +121,75 @@ class AppSettings:
                 day_reserve=int(_number(environ, "CYNARE_XERO_DAY_RESERVE", 200)),
                 time_scale=_number(environ, "CYNARE_XERO_TIME_SCALE", 1.0),
             ),
+            report=report_settings(environ),
+            delivery=DeliverySettings(
+                mailbox=environ.get("CYNARE_REPORT_MAILBOX", "").strip(),
+                graph_url=environ.get("CYNARE_GRAPH_URL", "").strip(),
+                graph_tenant_id=environ.get("CYNARE_GRAPH_TENANT_ID", "").strip(),
+                graph_client_id=environ.get("CYNARE_GRAPH_CLIENT_ID", "").strip(),
+                graph_client_secret=environ.get("CYNARE_GRAPH_CLIENT_SECRET", "").strip(),
+                teams_webhook_url=environ.get("CYNARE_TEAMS_WEBHOOK_URL", "").strip(),
+            ),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """Where the report goes. The client secret and the webhook URL are secrets: never in a repr."""
+
+    mailbox: str = ""
+    graph_url: str = ""
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    teams_webhook_url: str = field(default="", repr=False)
+
+
+def report_settings(environ: Mapping[str, str]) -> ReportSettings:
+    recipients = _addresses(environ.get("CYNARE_REPORT_RECIPIENTS", ""), "CYNARE_REPORT_RECIPIENTS")
+    by_entity: dict[str, tuple[str, ...]] = {}
+    text = environ.get("CYNARE_REPORT_ENTITY_RECIPIENTS", "").strip()
+    if text:
+        try:
+            raw = json.loads(text)
+            by_entity = {str(code): _addresses(",".join(map(str, people)), f"CYNARE_REPORT_ENTITY_RECIPIENTS {code}")
+                         for code, people in raw.items()}  # fmt: skip
+        except (ValueError, AttributeError, TypeError):
+            raise SettingsError(
+                'CYNARE_REPORT_ENTITY_RECIPIENTS is not valid: write it as JSON, e.g. {"IE": ["ie-finance@firm.example"]}'
+            ) from None
+    return ReportSettings(
+        firm=environ.get("CYNARE_FIRM_NAME", "").strip() or "the firm",
+        recipients=recipients,
+        entity_recipients=by_entity,
+        tolerances=parse_tolerances(environ.get("CYNARE_RECONCILE_TOLERANCES", "")),
+        status_url=environ.get("CYNARE_STATUS_URL", "").strip(),
+    )
+
+
+def _addresses(text: str, setting: str) -> tuple[str, ...]:
+    addresses = tuple(a.strip() for a in text.replace(";", ",").split(",") if a.strip())
+    for address in addresses:
+        if not _EMAIL.fullmatch(address):
+            raise SettingsError(f"{setting}: {address!r} is not an email address")
+    return addresses
+
+
+def parse_tolerances(text: str) -> dict[str, Decimal]:
+    """CYNARE_RECONCILE_TOLERANCES: `EUR=0.02,USD=0.02`; a currency not named has none (every cent counts)."""
+    tolerances: dict[str, Decimal] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        currency, _, amount = part.partition("=")
+        try:
+            value = Decimal(amount.strip())
+        except InvalidOperation:
+            value = Decimal(-1)
+        if currency.strip() not in KNOWN_CURRENCIES or not value.is_finite() or value < 0:
+            raise SettingsError(
+                f"CYNARE_RECONCILE_TOLERANCES: {part!r} must be a currency code and an amount, e.g. EUR=0.02"
+            )
+        tolerances[currency.strip()] = value
+    return tolerances
 
 
 def _number(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -167,6 +261,11 @@ class App:
     connector: HttpXeroConnector
     lock: PosterLock
     writeback: WritebackOutbox
+    waiting_payments: WaitingPayments
+    history: HistoryRepository
+    reports: ReportStore
+    channels: Channels
+    render: Render
 
     def post_to_xero(self, entity: str) -> PostingOutcome:
         return post_to_xero(entity, self.uow, self.connector, self.lock, self.queue, self.clock, sleep,
@@ -196,6 +295,10 @@ class App:
         with self.uow.for_entity(entity) as work:
             work.issues.raise_issue(EntityIssue(entity, IssueKind.POISONED, message, self.clock()))
 
+    def reconcile(self) -> ReconcileOutcome:
+        return reconcile(self.uow, self.connector, self.waiting_payments, self.history, self.reports, self.channels,
+                         self.render, self.settings.report, self.clock, sleep)  # fmt: skip
+
     def connect_custom(self, entity: str, client_id: str, client_secret: str, by: str) -> Binding:
         seen, credentials = self.connector.discover_custom(entity, client_id, client_secret)
         with self.uow.for_entity(entity) as work:
@@ -204,8 +307,12 @@ class App:
 
 def bootstrap(settings: AppSettings) -> App:
     from cynare.adapters.poster_lock import BlobPosterLock
-    from cynare.adapters.writeback_blobs import BlobWritebackOutbox
+    from cynare.adapters.report_blobs import BlobReportStore
+    from cynare.adapters.tables.connection import open_tables
+    from cynare.adapters.tables.history import TableHistory
+    from cynare.adapters.writeback_blobs import BlobWritebackOutbox, payments_not_in_pms
     from cynare.adapters.xero.connector import HttpXeroConnector
+    from cynare.presentation.reconciliation.render import render_report
 
     inbox = BlobInbox(blob_service(settings.storage), settings.inbound_container).ensure()
     uow = unit_of_work(settings)
@@ -215,6 +322,7 @@ def bootstrap(settings: AppSettings) -> App:
     def run_import(progress: Progress | None = None) -> list[ImportOutcome]:
         return import_extracts(inbox, uow, queue, clock, progress)
 
+    writeback = BlobWritebackOutbox(settings.storage)
     return App(
         settings=settings,
         uow=uow,
@@ -223,5 +331,28 @@ def bootstrap(settings: AppSettings) -> App:
         clock=clock,
         connector=HttpXeroConnector.for_url(settings.xero_url, clock, settings.xero_time_scale),
         lock=BlobPosterLock(settings.storage),
-        writeback=BlobWritebackOutbox(settings.storage),
+        writeback=writeback,
+        waiting_payments=partial(payments_not_in_pms, writeback),
+        history=TableHistory(open_tables(settings.storage, create=False)["History"]),  # made by the unit of work
+        reports=BlobReportStore(settings.storage),
+        channels=channels(settings.delivery),
+        render=render_report,
     )
+
+
+def channels(delivery: DeliverySettings) -> Channels:
+    """The report's two channels, each only when its settings are there (a missing one is reported as such)."""
+    from cynare.adapters.graph_mail import graph_mail_sender
+    from cynare.adapters.teams_webhook import TeamsWebhookPoster
+
+    mail = None
+    if delivery.mailbox:
+        mail = graph_mail_sender(
+            delivery.mailbox,
+            graph_url=delivery.graph_url or None,
+            tenant_id=delivery.graph_tenant_id or None,
+            client_id=delivery.graph_client_id or None,
+            client_secret=delivery.graph_client_secret or None,
+        )
+    teams = TeamsWebhookPoster(delivery.teams_webhook_url) if delivery.teams_webhook_url else None
+    return Channels(mail, teams)

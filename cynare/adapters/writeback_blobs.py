@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import partial
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import ContainerClient, ContentSettings
@@ -19,9 +21,11 @@ from cynare.adapters.blob_inbox import INBOUND, blob_service
 from cynare.adapters.storage import StorageSettings
 from cynare.adapters.tables.keys import check_entity
 from cynare.extract.fields import ID_MAX, IDENTIFIER_PATTERN
-from cynare.extract.writeback import ACKS_PREFIX, WRITEBACK_CONTAINER
+from cynare.extract.writeback import ACKS_PREFIX, WRITEBACK_CONTAINER, WritebackDocument, XeroReceipt
 
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
+_utc_now = partial(datetime.now, UTC)
+WRITEBACK_LOG = "writeback-log"  # the cloud's copies; the agent has no access to this container
 _JSON = ".json"
 
 
@@ -35,30 +39,61 @@ def _checked_id(writeback_id: str) -> str:
 
 class BlobWritebackOutbox:
     def __init__(
-        self, settings: StorageSettings, container: str = WRITEBACK_CONTAINER, inbound_container: str = INBOUND
+        self,
+        settings: StorageSettings,
+        container: str = WRITEBACK_CONTAINER,
+        inbound_container: str = INBOUND,
+        log_container: str = WRITEBACK_LOG,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         service = blob_service(settings)
         self._documents: ContainerClient = service.get_container_client(container)
         self._inbound: ContainerClient = service.get_container_client(inbound_container)
+        self._log: ContainerClient = service.get_container_client(log_container)
+        self._clock = clock
         self._ready = False
 
     def write(self, entity: str, writeback_id: str, document_json: str) -> None:
         name = f"{check_entity(entity)}/{_checked_id(writeback_id)}{_JSON}"
         if not self._ready:
-            with contextlib.suppress(ResourceExistsError):
-                self._documents.create_container()
+            for container in (self._documents, self._log):
+                with contextlib.suppress(ResourceExistsError):
+                    container.create_container()
             self._ready = True
-        self._documents.upload_blob(
-            name,
-            document_json.encode("utf-8"),
-            overwrite=True,  # a corrected document replaces the one the agent has not applied yet
-            content_settings=ContentSettings(content_type="application/json; charset=utf-8"),
-        )
+        content = document_json.encode("utf-8")
+        json_type = ContentSettings(content_type="application/json; charset=utf-8")
+        # The cloud's own copy first, named by when it was written: once the agent has applied and deleted
+        # the document, the reconciliation still knows what it carried and whether the PMS's debtors list
+        # was extracted before or after it.
+        written = self._clock().strftime("%Y%m%dT%H%M%S%fZ")
+        self._log.upload_blob(f"{check_entity(entity)}/{written}-{writeback_id}{_JSON}", content, overwrite=True,
+                              content_settings=json_type)  # fmt: skip
+        # A corrected document replaces the one the agent has not applied yet.
+        self._documents.upload_blob(name, content, overwrite=True, content_settings=json_type)
+
+    def written_since(self, entity: str, since: datetime) -> Iterator[bytes]:
+        """The documents written for the entity at or after `since`, from the cloud's own copies."""
+        prefix = f"{check_entity(entity)}/"
+        mark = since.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        try:
+            for blob in self._log.list_blobs(name_starts_with=prefix):
+                if str(blob.name)[len(prefix) :] >= mark:
+                    yield self._log.download_blob(blob.name).readall()
+        except ResourceNotFoundError:  # nothing written yet
+            return
 
     def waiting(self, entity: str) -> Iterator[str]:
         """Ids of the entity's documents still in `writeback` (not yet applied, acknowledged and deleted)."""
         prefix = f"{check_entity(entity)}/"
         return iter(sorted(self._names(self._documents, prefix)))
+
+    def read(self, entity: str, writeback_id: str) -> bytes | None:
+        """A document still waiting, or None once the agent has applied and deleted it."""
+        name = f"{check_entity(entity)}/{_checked_id(writeback_id)}{_JSON}"
+        try:
+            return self._documents.download_blob(name).readall()
+        except ResourceNotFoundError:
+            return None
 
     def acknowledged(self, entity: str, writeback_id: str) -> list[str]:
         """Versions of the document the agent has acknowledged (a corrected document adds its own)."""
@@ -77,3 +112,21 @@ class BlobWritebackOutbox:
         except ResourceNotFoundError:  # the container is made by the first write: nothing yet
             return []
         return found
+
+
+def payments_not_in_pms(outbox: BlobWritebackOutbox, entity: str, extracted_at: datetime | None) -> frozenset[str]:
+    """Receipts taken in Xero that the PMS's last extract cannot hold yet: in a write-back document the
+    agent has not applied (still in `writeback`), or in one written after that extract was taken."""
+    documents: list[bytes] = []
+    for writeback_id in outbox.waiting(entity):
+        raw = outbox.read(entity, writeback_id)
+        if raw is not None:  # None: applied and deleted since it was listed
+            documents.append(raw)
+    if extracted_at is not None:
+        documents.extend(outbox.written_since(entity, extracted_at))
+    found: set[str] = set()
+    for raw in documents:
+        for item in WritebackDocument.parse(raw).items:
+            if isinstance(item, XeroReceipt):
+                found.add(item.xero_payment_id)
+    return frozenset(found)

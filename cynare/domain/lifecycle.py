@@ -201,7 +201,15 @@ def skipped(stored: StoredDocument, by: str, note: str, at: datetime) -> StoredD
     """A person settles a document outside Cynare Link (entered in Xero by hand): it is not sent, and says why."""
     if stored.state in {State.POSTING, State.POSTED}:
         raise IllegalTransition(f"a {stored.state.value} document is in Xero, or may be: it cannot be skipped")
-    return _move(stored, State.CANCELLED, f"skipped by {by}: {note}", at, holds=())
+    return _move(stored, State.CANCELLED, f"{SKIPPED_BY}{by}: {note}", at, holds=())
+
+
+SKIPPED_BY = "skipped by "
+
+
+def is_skipped(stored: StoredDocument) -> bool:
+    """Cancelled here by a person's skip, not in the PMS: the PMS's ledger still counts it."""
+    return stored.state is State.CANCELLED and stored.reason.startswith(SKIPPED_BY)
 
 
 def expire_posting(stored: StoredDocument, now: datetime, after: timedelta) -> StoredDocument | None:

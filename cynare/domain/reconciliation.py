@@ -35,6 +35,7 @@ class Cause(StrEnum):
     RETURN_NOT_REVERSED = "returned receipt not yet reversed in Xero"
     CANCELLATION_NOT_APPLIED = "cancelled in the PMS, still live in Xero"
     EXCHANGE_DIFFERENCE = "exchange difference within tolerance"
+    SETTLED_OUTSIDE = "skipped: settled outside Cynare Link"
 
 
 # What a person does about each cause: the report prints it beside the cause.
@@ -48,6 +49,7 @@ ACTION: dict[Cause, str] = {
     Cause.RETURN_NOT_REVERSED: "The bounced receipt waits to be deleted in Xero: see the exceptions if it stays.",
     Cause.CANCELLATION_NOT_APPLIED: "Void or delete it in Xero (see the exceptions).",
     Cause.EXCHANGE_DIFFERENCE: "Nothing to do: within the currency's tolerance.",
+    Cause.SETTLED_OUTSIDE: "A person skipped it (entered by hand in Xero, say): check the Xero document matches.",
 }
 
 # Causes that need no one: the day is still all clear when these are all there is.
@@ -77,6 +79,7 @@ class PmsDocument:
     reason: str  # its hold or Xero's refusal, for a person
     xero_ids: frozenset[str] = frozenset()  # its counterparts' ids in Xero (its own and its parts')
     group: str = ""  # a returned receipt: the receipt it returns ("receipts/R77"); a receipt: itself
+    settled_outside: bool = False  # skipped by a person: still in the PMS's ledger, never sent to Xero
 
 
 class XeroKind(StrEnum):
@@ -389,7 +392,9 @@ class _Comparison:
         live = [e for e in linked if e.live]
         in_xero = sum((e.effect for e in live), ZERO)
         label = _label(doc, linked)
-        if doc.state is State.CANCELLED:
+        if doc.settled_outside:
+            self.explain(doc.client_id, doc.currency, Cause.SETTLED_OUTSIDE, doc.effect - in_xero, label, doc.reason)
+        elif doc.state is State.CANCELLED:
             self.explain(doc.client_id, doc.currency, Cause.CANCELLATION_NOT_APPLIED, -in_xero, label, doc.reason)
         elif doc.state is State.REJECTED:
             self.explain(doc.client_id, doc.currency, Cause.REJECTED, doc.effect - in_xero, label, doc.reason)

@@ -22,6 +22,7 @@ def _attach_operator_commands() -> None:
     app.command()(operator_cli.connect)
     app.command()(operator_cli.post)
     app.command()(operator_cli.sync)
+    app.command()(operator_cli.reconcile)
     app.command("token-key")(operator_cli.token_key)
     app.add_typer(operator_cli.exceptions, name="exceptions")
 
@@ -45,6 +46,31 @@ def sandbox_xero(
     from cynare.sandbox.xero.cli import serve
 
     serve(port=port, snapshot=snapshot, time_scale=time_scale, snapshot_dir=snapshot_dir, books=books)
+
+
+@sandbox.command("graph")
+def sandbox_graph(
+    port: int = typer.Option(8766, help="Loopback port to listen on."),
+    out: str = typer.Option("out/graph", help="Folder for the sent messages (written to OUT/mail/*.eml)."),
+    mailbox: str = typer.Option(
+        "reconciliation@harrowvance.example", help="The one mailbox the app may send as (its RBAC scope)."
+    ),
+) -> None:
+    """Serve the local Microsoft Graph stand-in (mail sending) on 127.0.0.1 until stopped."""
+    from cynare.sandbox.graph.cli import serve
+
+    serve(port=port, out=out, mailbox=mailbox)
+
+
+@sandbox.command("teams")
+def sandbox_teams(
+    port: int = typer.Option(8767, help="Loopback port to listen on."),
+    out: str = typer.Option("out", help="Folder for the accepted cards (written to OUT/teams/*.json)."),
+) -> None:
+    """Serve the local Teams stand-in (a Workflows webhook posting to a channel) on 127.0.0.1 until stopped."""
+    from cynare.sandbox.teams.cli import serve
+
+    serve(port=port, out=out)
 
 
 @app.command()

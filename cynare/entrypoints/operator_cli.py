@@ -1,4 +1,4 @@
-"""`cynare connect`, `cynare post`, `cynare sync`, `cynare exceptions`, `cynare token-key`: the operator's commands.
+"""`cynare connect`, `post`, `sync`, `reconcile`, `exceptions`, `token-key`: the operator's commands.
 
 Each reads the app's settings from the environment (as the Functions app does) and calls one use
 case. Secrets are read from the environment or a prompt, never from the command line, where the
@@ -60,6 +60,15 @@ def sync(entity: Annotated[str | None, typer.Argument(help="One entity; all of t
         console.print(f"{outcome.entity}: write-back {outcome.writeback_id or 'none'} {outcome.counts}")
         for problem in outcome.problems:
             console.print(f"  [red]{problem}[/]")
+
+
+def reconcile() -> None:
+    """Reconcile every entity's PMS debtors with its Xero now, keep the report and send it (email and Teams)."""
+    from cynare.entrypoints.reporting import print_reconciliation
+
+    outcome = _app().reconcile()
+    print_reconciliation(console, outcome)
+    raise typer.Exit(0 if all(d.sent for d in outcome.deliveries) else 1)
 
 
 def token_key() -> None:

@@ -8,6 +8,7 @@ from rich.table import Table
 from cynare.domain.lifecycle import State
 from cynare.extract.datasets import DOCUMENT_DATASETS
 from cynare.service_layer.import_batch import ImportOutcome, ImportStatus
+from cynare.service_layer.reconciliation.run import ReconcileOutcome
 from cynare.service_layer.status import EntityStatus
 
 _STATES = [state.value for state in State]
@@ -99,3 +100,31 @@ def _documents(status: EntityStatus) -> Table:
             row.append("" if not documents else f"{documents:,}" + (f" ({rows:,})" if rows != documents else ""))
         table.add_row(*row)
     return table
+
+
+def print_reconciliation(console: Console, outcome: ReconcileOutcome) -> None:
+    """Each entity's result per currency, where the report was kept, and how each channel went."""
+    report = outcome.report
+    table = Table(title=f"Reconciliation {report.day:%d %b %Y}: "
+                  + ("all clear" if report.all_clear else "needs attention"), title_justify="left")  # fmt: skip
+    for column in ("entity", "currency", "PMS", "Xero", "difference", "explained", "unexplained", "result"):
+        table.add_column(column, justify="right" if column in {"PMS", "Xero", "difference", "explained",
+                                                                "unexplained"} else "left")  # fmt: skip
+    for entity in report.entities:
+        if entity.problem:
+            table.add_row(entity.entity, "", "", "", "", "", "", f"{entity.status.value}: {entity.problem}")
+        for line in entity.currencies:
+            causes = ", ".join(f"{t.count} {t.cause.value}" for t in line.by_cause)
+            table.add_row(entity.entity, line.currency, f"{line.pms_total:,.2f}", f"{line.xero_total:,.2f}",
+                          f"{line.difference:,.2f}", f"{line.explained:,.2f}", f"{line.unexplained:,.2f}",
+                          line.status.value + (f" ({causes})" if causes else ""))  # fmt: skip
+        if entity.control is not None:
+            control = entity.control
+            table.add_row(entity.entity, control.currency, "", f"{control.trial_balance:,.2f}",
+                          f"{control.difference:,.2f}", "", "", f"control account {control.account} against "
+                          f"open items: {control.status.value}")  # fmt: skip
+    console.print(table)
+    for what, where in outcome.saved.items():
+        console.print(f"  report {what}: {where}", highlight=False)
+    for delivery in outcome.deliveries:
+        console.print(f"  {delivery}", highlight=False, markup=False)

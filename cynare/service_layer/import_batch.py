@@ -161,9 +161,11 @@ def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock, manifest
     snapshots: list[Future[None]] = []
     for dataset, (as_at, snapshot) in assembled.snapshots.items():
         if len(snapshot) < _SPLIT_FROM:
-            work.reference.store_snapshot(dataset, as_at, snapshot)
+            work.reference.store_snapshot(dataset, as_at, snapshot, manifest.extracted_at)
         else:  # a long one (the debtors) is written while the documents are placed: nothing of the import reads it
-            snapshots.append(_sender().submit(work.reference.store_snapshot, dataset, as_at, snapshot))
+            snapshots.append(
+                _sender().submit(work.reference.store_snapshot, dataset, as_at, snapshot, manifest.extracted_at)
+            )
     assembled.snapshots.clear()
     try:
         work.rejections.store(manifest.batch_id, rejections)

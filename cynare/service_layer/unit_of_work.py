@@ -8,7 +8,8 @@ Table Storage has no transaction across tables or partitions, so a unit of work 
 as one: each repository write is atomic on its own and guarded by the ETag it read, and the use
 cases order their writes so that a crash between two of them is finished by the next run.
 Posting keeps its records here too: the entity's Xero binding and sealed secrets, its open issues,
-its Xero calls per day, the write-back items waiting for the PMS, and the sync's cursors.
+its Xero calls per day, the write-back items waiting for the PMS, and the sync's cursors; and the
+reconciliation its cached copy of the organisation's receivables.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple, Protocol
 from cynare.domain.documents import DocKey
 from cynare.domain.lifecycle import State, StoredDocument
 from cynare.extract.reader import Rejection
+from cynare.service_layer.reconciliation.ports import XeroLedgerRepository
 from cynare.service_layer.xero_port import (
     ConnectionRepository,
     CursorRepository,
@@ -51,6 +53,11 @@ class BatchRecord:
     sequence: int = 0
     at: datetime | None = None
     manifest_version: str = ""  # the inbox's version of the manifest it was decided on (a blob's ETag)
+
+
+class SnapshotMark(NamedTuple):
+    as_at: date
+    extracted_at: datetime | None  # None for a list stored without its extract time
 
 
 class StateCount(NamedTuple):
@@ -117,11 +124,19 @@ class ReferenceRepository(Protocol):
 
     def rows(self, dataset: str) -> dict[str, dict[str, Any]]: ...
 
-    def store_snapshot(self, dataset: str, as_at: date, rows: ReferenceRows) -> None:
-        """The whole list as at `as_at`, replacing any earlier list for that date."""
+    def store_snapshot(
+        self, dataset: str, as_at: date, rows: ReferenceRows, extracted_at: datetime | None = None
+    ) -> None:
+        """The whole list as at `as_at`, replacing any earlier list for that date; `extracted_at` is when
+        the PMS was read for it."""
         ...
 
     def snapshot(self, dataset: str, as_at: date) -> dict[str, dict[str, Any]]: ...
+
+    def latest_snapshot(self, dataset: str) -> SnapshotMark | None:
+        """The newest list stored for `dataset`: its date and when the PMS was read for it. A list for an
+        older date (or read earlier) stored later never moves it back."""
+        ...
 
 
 class IdentityRepository(Protocol):
@@ -164,6 +179,8 @@ class EntityWork:
     usage: UsageRepository
     outbox: OutboxRepository
     cursors: CursorRepository
+    # The reconciliation's copy of the organisation's receivables, kept between runs.
+    xero_ledger: XeroLedgerRepository
 
 
 class UnitOfWork(Protocol):

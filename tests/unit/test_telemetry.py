@@ -16,6 +16,8 @@ from cynare.entrypoints.telemetry import MaskSecrets
         'token reply {"access_token": "abc.def.ghi", "expires_in": 1800}',
         "refresh_token=r-123456789&grant_type=refresh_token",
         "client_secret: sandbox-uk-secret",
+        "POST https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sv=1.0&sig=wf-sig-secret1",
+        "PUT https://outlook.office.com/api/v2.0/Users('x')/Messages('y')/AttachmentSessions('z')?authtoken=upload-secret1",
     ],
 )
 def test_a_secret_in_a_log_line_is_masked(line: str, caplog: pytest.LogCaptureFixture) -> None:
@@ -25,7 +27,8 @@ def test_a_secret_in_a_log_line_is_masked(line: str, caplog: pytest.LogCaptureFi
         logger.info("%s", line)
     text = caplog.text
     assert "[masked]" in text
-    for secret in ("eyJhbGciOiJSUzI1NiIsImtpZCI6IjE", "abc.def.ghi", "r-123456789", "sandbox-uk-secret"):
+    for secret in ("eyJhbGciOiJSUzI1NiIsImtpZCI6IjE", "abc.def.ghi", "r-123456789", "sandbox-uk-secret", "wf-sig-secret1",
+                   "upload-secret1"):  # fmt: skip
         assert secret not in text
 
 

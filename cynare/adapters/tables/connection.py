@@ -24,6 +24,8 @@ TABLES = (
     "Usage",
     "Outbox",
     "Cursors",
+    "History",
+    "XeroLedger",
 )
 
 

@@ -28,6 +28,7 @@ from cynare.adapters.tables.reference import TableReference
 from cynare.adapters.tables.rejections import TableRejections
 from cynare.adapters.tables.usage import TableUsage
 from cynare.adapters.tables.xero_ids import TableXeroIds
+from cynare.adapters.tables.xero_ledger import TableXeroLedger
 from cynare.errors import SettingsError
 from cynare.service_layer.unit_of_work import EntitySettings, EntityWork
 
@@ -82,4 +83,5 @@ class TableUnitOfWork:
             usage=TableUsage(tables["Usage"], entity),
             outbox=TableOutbox(tables["Outbox"], entity),
             cursors=TableCursors(tables["Cursors"], entity),
+            xero_ledger=TableXeroLedger(tables["XeroLedger"], entity),
         )

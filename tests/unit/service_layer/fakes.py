@@ -5,14 +5,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cynare.domain.documents import DocKey
 from cynare.domain.lifecycle import State, StoredDocument
+from cynare.domain.reconciliation import XeroContact, XeroEntry, XeroKind
 from cynare.extract.reader import Rejection
-from cynare.service_layer.unit_of_work import BatchRecord, EntitySettings, EntityWork, ReferenceRows, StateCount
+from cynare.service_layer.unit_of_work import (
+    BatchRecord,
+    EntitySettings,
+    EntityWork,
+    ReferenceRows,
+    SnapshotMark,
+    StateCount,
+)
 from tests.unit.service_layer.posting_fakes import FakeConnections, FakeCursors, FakeIssues, FakeOutbox, FakeUsage
 
 _etags = count(1)
@@ -82,6 +90,7 @@ class FakeDocuments:
 class FakeReference:
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {}
+        self.newest: dict[str, SnapshotMark] = {}
 
     def store(self, dataset: str, rows: ReferenceRows) -> None:
         self.tables.setdefault(dataset, {}).update({key: dict(row) for key, row in rows})
@@ -89,11 +98,19 @@ class FakeReference:
     def rows(self, dataset: str) -> dict[str, dict[str, Any]]:
         return dict(self.tables.get(dataset, {}))
 
-    def store_snapshot(self, dataset: str, as_at: date, rows: ReferenceRows) -> None:
+    def store_snapshot(
+        self, dataset: str, as_at: date, rows: ReferenceRows, extracted_at: datetime | None = None
+    ) -> None:
         self.tables[f"{dataset}@{as_at}"] = {key: dict(row) for key, row in rows}
+        newest = self.newest.get(dataset)
+        if newest is None or as_at > newest.as_at or (as_at == newest.as_at and extracted_at is not None):
+            self.newest[dataset] = SnapshotMark(as_at, extracted_at)
 
     def snapshot(self, dataset: str, as_at: date) -> dict[str, dict[str, Any]]:
         return dict(self.tables.get(f"{dataset}@{as_at}", {}))
+
+    def latest_snapshot(self, dataset: str) -> SnapshotMark | None:
+        return self.newest.get(dataset)
 
 
 class FakeIdentities:
@@ -140,6 +157,28 @@ class FakeRejections:
                 yield batch_id, rejection
 
 
+class InMemoryXeroLedger:
+    """The cached Xero ledger: upserts by kind and Xero id, contacts by id."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[XeroKind, str], XeroEntry] = {}
+        self.contact_rows: dict[str, XeroContact] = {}
+        self.saves = 0
+
+    def entries(self) -> Iterator[XeroEntry]:
+        yield from list(self.rows.values())
+
+    def contacts(self) -> dict[str, XeroContact]:
+        return dict(self.contact_rows)
+
+    def save_entries(self, entries: Sequence[XeroEntry]) -> None:
+        self.saves += 1
+        self.rows.update({(entry.kind, entry.xero_id): entry for entry in entries})
+
+    def save_contacts(self, contacts: Sequence[XeroContact]) -> None:
+        self.contact_rows.update({contact.contact_id: contact for contact in contacts})
+
+
 class FakeUnitOfWork:
     def __init__(self, settings: Mapping[str, EntitySettings] | None = None) -> None:
         self.settings = dict(settings or {})
@@ -152,7 +191,7 @@ class FakeUnitOfWork:
             self.works[entity] = EntityWork(
                 entity, FakeBatches(), documents, FakeReference(), FakeIdentities(), FakeXeroIds(documents),
                 FakeRejections(), self.settings.get(entity), FakeConnections(entity), FakeIssues(entity), FakeUsage(),
-                FakeOutbox(), FakeCursors(),
+                FakeOutbox(), FakeCursors(), InMemoryXeroLedger(),
             )  # fmt: skip
         yield self.works[entity]
 
@@ -163,3 +202,11 @@ class FakeUnitOfWork:
         with self.for_entity(entity) as work:
             assert isinstance(work.documents, FakeDocuments)
             return work.documents.rows
+
+
+if TYPE_CHECKING:  # mypy holds each fake to its protocol
+    from cynare.service_layer.reconciliation.ports import XeroLedgerRepository
+    from cynare.service_layer.unit_of_work import ReferenceRepository
+
+    _reference: ReferenceRepository = FakeReference()
+    _ledger: XeroLedgerRepository = InMemoryXeroLedger()
