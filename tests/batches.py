@@ -137,6 +137,7 @@ def write_batch(
     source: str = "pms-a",
     sequence: int = 1,
     period_end: date = date(2026, 11, 25),
+    extracted_at: datetime = datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
 ) -> Manifest:
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
@@ -152,7 +153,7 @@ def write_batch(
         entity=entity,
         sequence=sequence,
         pms_product="Test PMS",
-        extracted_at=datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
+        extracted_at=extracted_at,
         period=Period(start=date(2026, 1, 1), end=period_end),
         files=entries,
     )

@@ -105,7 +105,7 @@ class Firm:
             client = self.xero.client_for(entity)
             self.app.connect_custom(entity, client.client_id, client.client_secret, "e2e test")
 
-    def night(self, rows_by_entity: Mapping[str, Rows]) -> dict[str, ImportOutcome]:
+    def night(self, rows_by_entity: Mapping[str, Rows], extracted_at: datetime | None = None) -> dict[str, ImportOutcome]:
         """The agent's night: one batch per entity uploaded (manifest last), then the import timer's run."""
         container = BlobServiceClient.from_connection_string(self.storage_connection).get_container_client(
             self.app.settings.inbound_container
@@ -114,7 +114,8 @@ class Firm:
         for entity, rows in rows_by_entity.items():
             sequence = self.sequences[entity] = self.sequences.get(entity, 0) + 1
             folder = self.folder / f"{entity}-{sequence}"
-            manifest = write_batch(folder, rows, entity=entity, source=SOURCE, sequence=sequence)
+            extract_time = {"extracted_at": extracted_at} if extracted_at else {}
+            manifest = write_batch(folder, rows, entity=entity, source=SOURCE, sequence=sequence, **extract_time)
             for path in sorted(folder.iterdir(), key=lambda p: p.name == "manifest.json"):
                 container.upload_blob(f"{entity}/{manifest.batch_id}/{path.name}", path.read_bytes(), overwrite=True)
             batch_ids[entity] = manifest.batch_id
@@ -154,6 +155,7 @@ def make_firm(
     time_scale: float = 1 / 600,
     books: Any = None,
     waits_for_retry_after: bool = False,
+    entities: str = ENTITIES,
 ) -> Firm:
     """A firm on this test's own tables and containers, with its own local Xero.
 
@@ -167,7 +169,7 @@ def make_firm(
     xero = make_xero_emulator(**options)
     settings = AppSettings.from_env({
         "CYNARE_STORAGE_CONNECTION": storage_connection, "CYNARE_TABLE_PREFIX": unique_name,
-        "CYNARE_INBOUND_CONTAINER": f"{unique_name}in", "CYNARE_ENTITIES": ENTITIES,
+        "CYNARE_INBOUND_CONTAINER": f"{unique_name}in", "CYNARE_ENTITIES": entities,
         "CYNARE_TOKEN_KEY": SecretsBox.new_key_text(), "CYNARE_XERO_URL": xero.url,
         "CYNARE_XERO_TIME_SCALE": str(time_scale),
     })  # fmt: skip

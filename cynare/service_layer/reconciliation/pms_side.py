@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cynare.domain.documents import (
     Bill,
+    Cancellation,
     Client,
     CreditNote,
     DocKey,
@@ -28,7 +30,7 @@ _LABEL = {
     "bills": "bill", "credit_notes": "credit note", "write_offs": "write-off", "receipts": "receipt",
     "returned_receipts": "returned receipt", "unallocated_receipts": "unallocated receipt",
 }  # fmt: skip
-_READ = (*_LABEL, "receipt_allocations", "clients")
+_READ = (*_LABEL, "receipt_allocations", "clients", "cancellations")
 
 
 class PmsSide:
@@ -56,11 +58,25 @@ class PmsSide:
         return {s.xero_id: k.firm_id for k, s in self.by_key.items() if k.dataset == "clients" and s.xero_id}
 
     def documents(self) -> list[PmsDocument]:
+        pending = self._pending_cancellations()
         found = []
         for key, stored in self.by_key.items():
-            if key.dataset != "clients" and (document := self._document(key, stored)) is not None:
-                found.append(document)
+            if key.dataset in ("clients", "cancellations") or (document := self._document(key, stored)) is None:
+                continue
+            if key in pending and document.state is not State.CANCELLED:
+                # Cancelled in the PMS, not yet carried out in Xero: the PMS's list no longer counts it.
+                document = replace(document, state=State.CANCELLED, reason=pending[key])
+            found.append(document)
         return found
+
+    def _pending_cancellations(self) -> dict[DocKey, str]:
+        pending = {}
+        for stored in self.by_key.values():
+            body = stored.document.body
+            if isinstance(body, Cancellation) and stored.state not in (State.POSTED, State.CANCELLED):
+                why = stored.reason or _holds(stored) or stored.state.value
+                pending[body.target] = f"cancelled in the PMS ({body.reason}); in Xero: {why}"
+        return pending
 
     def _document(self, key: DocKey, stored: StoredDocument) -> PmsDocument | None:
         body = stored.document.body
