@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from cynare.entrypoints import import_timer, report_functions, xero_functions
+from cynare.entrypoints import import_timer, pages_functions, report_functions, xero_functions
 from cynare.entrypoints.telemetry import configure_logging
 
 configure_logging()
@@ -11,3 +11,4 @@ app = func.FunctionApp()
 app.register_functions(import_timer.bp)
 app.register_functions(xero_functions.bp)
 app.register_functions(report_functions.bp)
+app.register_functions(pages_functions.bp)

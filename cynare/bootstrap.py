@@ -22,6 +22,7 @@ from cynare.adapters.tables.connection import StorageSettings
 from cynare.adapters.work_queue import StorageWorkQueue
 from cynare.domain.money import KNOWN_CURRENCIES
 from cynare.errors import SettingsError
+from cynare.service_layer.audit import AuditLog
 from cynare.service_layer.connect import bind_entity
 from cynare.service_layer.import_batch import ImportOutcome
 from cynare.service_layer.import_extracts import Progress, import_extracts
@@ -77,6 +78,7 @@ SETTINGS = (
     "CYNARE_GRAPH_CLIENT_ID",
     "CYNARE_GRAPH_CLIENT_SECRET",
     "CYNARE_TEAMS_WEBHOOK_URL",  # the Workflows webhook the Teams card is posted to; a secret (Key Vault in Azure)
+    "CYNARE_PAGES_DEV_SIGN_IN",  # "on": the pages' development sign-in, on a developer's machine only (refused in Azure)
 )
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
@@ -266,6 +268,7 @@ class App:
     reports: ReportStore
     channels: Channels
     render: Render
+    audit: AuditLog
 
     def post_to_xero(self, entity: str) -> PostingOutcome:
         return post_to_xero(entity, self.uow, self.connector, self.lock, self.queue, self.clock, sleep,
@@ -308,6 +311,7 @@ class App:
 def bootstrap(settings: AppSettings) -> App:
     from cynare.adapters.poster_lock import BlobPosterLock
     from cynare.adapters.report_blobs import BlobReportStore
+    from cynare.adapters.tables.audit import TableAuditLog
     from cynare.adapters.tables.connection import open_tables
     from cynare.adapters.tables.history import TableHistory
     from cynare.adapters.writeback_blobs import BlobWritebackOutbox, payments_not_in_pms
@@ -323,6 +327,7 @@ def bootstrap(settings: AppSettings) -> App:
         return import_extracts(inbox, uow, queue, clock, progress)
 
     writeback = BlobWritebackOutbox(settings.storage)
+    tables = open_tables(settings.storage, create=False)  # made by the unit of work
     return App(
         settings=settings,
         uow=uow,
@@ -333,7 +338,8 @@ def bootstrap(settings: AppSettings) -> App:
         lock=BlobPosterLock(settings.storage),
         writeback=writeback,
         waiting_payments=partial(payments_not_in_pms, writeback),
-        history=TableHistory(open_tables(settings.storage, create=False)["History"]),  # made by the unit of work
+        history=TableHistory(tables["History"]),
+        audit=TableAuditLog(tables["Audit"]),
         reports=BlobReportStore(settings.storage),
         channels=channels(settings.delivery),
         render=render_report,

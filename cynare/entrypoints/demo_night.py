@@ -46,7 +46,9 @@ VOID_ENTITY = "US"
 HEARTBEAT_SECONDS = 30.0
 MAX_SYNCS = 10  # a sync writes at most 5,000 items per entity: the first night's postings take a few
 CONNECTED_BY = "cynare demo"
-_FUNCTION_LOGGERS = ("cynare.entrypoints.import_timer", "cynare.entrypoints.xero_functions")
+REPORT_MAILBOX = "cynare-reports@demo-firm.example"
+_FUNCTION_LOGGERS = ("cynare.entrypoints.import_timer", "cynare.entrypoints.xero_functions",
+                     "cynare.entrypoints.report_functions")  # fmt: skip
 _HOST_LOGGER = "cynare.entrypoints.local_host"
 
 
@@ -76,6 +78,7 @@ class NightRecord:
     problems: list[str] = field(default_factory=list)  # what went wrong on the way, in words
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase
     deleted_allocation: dict[str, str] = field(default_factory=dict)  # what became of DELETED_ALLOCATION
+    report_files: dict[str, Path] = field(default_factory=dict)  # the reconciliation's files, copied out
 
 
 @dataclass
@@ -130,7 +133,16 @@ class DemoNight:
             xero.start()
             console.print(f"local Xero at {xero.url} (time scale 1/60: a Xero minute lasts a second; every call "
                           "checked against Xero's OpenAPI spec)")  # fmt: skip
+            from cynare.sandbox.graph.testing import running_graph
+            from cynare.sandbox.teams.testing import serve_teams_stand_in
+
+            graph = stack.enter_context(running_graph(work, mailbox=REPORT_MAILBOX))
+            teams = stack.enter_context(serve_teams_stand_in(work))
+            console.print(f"local Microsoft Graph at {graph.url} (mail captured in {graph.mail_dir}); local Teams "
+                          f"webhook (cards captured in {work / 'teams'})")  # fmt: skip
             settings = night_settings(azurite.connection_string, xero.url, entities)
+            settings.update(graph.settings())
+            settings["CYNARE_TEAMS_WEBHOOK_URL"] = teams.webhook_url
             stack.enter_context(environment(settings))
             root = Path(__file__).resolve().parents[2]
             host = stack.enter_context(LocalHost(load_app(root), settings, root / "host.json"))
@@ -153,7 +165,30 @@ class DemoNight:
                 if self._agent("On premises: cynare-agent run (extract and upload)", full=False):
                     self._night(2, app)
                     self._deleted_allocation_in_xero(app)
+            self._phase("reconcile", lambda: self._reconcile(app))
         return demo_report.finish(self)
+
+    def _reconcile(self, app: App) -> None:
+        """The morning's reconciliation timer; its report is copied out of Blob Storage into `report/`."""
+        from cynare.service_layer.reconciliation.run import SUMMARY
+
+        self.console.rule("Morning in the Functions app: reconcile (the PMS debtors against each Xero organisation)")
+        with self._echo():
+            fired = self.host.fire("reconcile")
+        if not fired.ok:
+            self.record.problems.append(f"reconcile failed: {fired.error}")
+            return
+        day = utc_now().date()
+        folder = self.work / "report"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("reconciliation.html", f"reconciliation-{day}.xlsx", "trend.png", "teams-card.json",
+                     "delivery.json", SUMMARY):  # fmt: skip
+            content = app.reports.load(day, name)
+            if content is not None:
+                (folder / name).write_bytes(content)
+                self.record.report_files[name] = folder / name
+        self.record.report_files["email"] = max((self.work / "mail").glob("*.eml"), default=folder / "no email")
+        self.record.report_files["Teams card"] = max((self.work / "teams").glob("*.json"), default=folder / "no card")
 
     def _night(self, night: int, app: App) -> bool:
         """One night in the Functions app, then the agent's write-back; False when it could not go on."""
@@ -482,6 +517,12 @@ def night_settings(connection_string: str, xero_url: str, entities: list[str]) -
         "CYNARE_XERO_DAY_LIMIT": "5000",
         "CYNARE_XERO_DAY_RESERVE": "200",
         "CYNARE_SYNC_SCHEDULE": "0 0 5 * * *",
+        "CYNARE_RECONCILE_SCHEDULE": "0 30 5 * * *",
+        "CYNARE_FIRM_NAME": "Demo & Partners LLP",
+        "CYNARE_REPORT_RECIPIENTS": "finance@demo-firm.example",
+        "CYNARE_REPORT_ENTITY_RECIPIENTS": "",
+        "CYNARE_RECONCILE_TOLERANCES": "EUR=0.02,USD=0.02",
+        "CYNARE_STATUS_URL": "",
         "CYNARE_AGENT_STORAGE_CONNECTION": connection_string,  # the agent's own setting (cynare-agent.toml)
         "APPLICATIONINSIGHTS_CONNECTION_STRING": "",  # a night on this machine sends no telemetry anywhere
     }

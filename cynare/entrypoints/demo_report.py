@@ -104,6 +104,7 @@ def finish(night: DemoNight) -> int:
         "no_contract_violation": not violations,
         "every_row_accepted_or_rejected_with_a_reason": not rows_problems and all(f.batches for f in nights),
         "the_night_ran": not night.record.problems,
+        "the_reconciliation_went_out_by_email_and_teams": _delivered(night),
     }
     path = night.work / "night.json"
     path.write_text(json.dumps(_night_json(night, nights, checks, violations), indent=2) + "\n", encoding="utf-8")
@@ -112,6 +113,7 @@ def finish(night: DemoNight) -> int:
     console.print(f"{night.record.nights} night(s); seconds per phase: "
                   + ", ".join(f"{name} {seconds:.0f}" for name, seconds in night.record.phases.items()),
                   highlight=False, markup=False)  # fmt: skip
+    _print_reconciliation(night)
     console.rule("Checks")
     console.print(f"each posted PMS document is exactly one document in Xero, the others none: "
                   f"{_yes(checks['one_xero_document_per_posted_pms_document'])}"
@@ -127,8 +129,52 @@ def finish(night: DemoNight) -> int:
                   f"{_yes(checks['the_night_ran'])}", highlight=False, markup=False)  # fmt: skip
     for problem in night.record.problems[:5]:
         console.print(f"  [red]{escape(problem)}[/]", highlight=False)
+    console.print(f"the reconciliation went out by email and to Teams: "
+                  f"{_yes(checks['the_reconciliation_went_out_by_email_and_teams'])}", highlight=False, markup=False)  # fmt: skip
     console.print(f"written: {path}", highlight=False, markup=False)
     return 0 if all(checks.values()) else 1
+
+
+def _reconciliation(night: DemoNight) -> dict[str, Any]:
+    files = night.record.report_files
+    found: dict[str, Any] = {"files": {name: str(path) for name, path in files.items()}}
+    for name, key in (("summary.json", "summary"), ("delivery.json", "deliveries")):
+        if name in files:
+            found[key] = json.loads(files[name].read_text(encoding="utf-8"))
+    return found
+
+
+def _delivered(night: DemoNight) -> bool:
+    deliveries = _reconciliation(night).get("deliveries", [])
+    return bool(deliveries) and all(d["sent"] for d in deliveries)
+
+
+def _print_reconciliation(night: DemoNight) -> None:
+    """Each entity's result per currency, then where the report, the workbook, the email and the card are."""
+    console = night.console
+    summary = _reconciliation(night).get("summary")
+    console.rule("The reconciliation, per entity")
+    if summary is None:
+        console.print("[red]no reconciliation report was made[/]")
+        return
+    for entity in summary["entities"]:
+        line = f"{entity['entity']} ({entity['organisation'] or 'not connected'}): {entity['status']}"
+        console.print(line + (f": {entity['problem']}" if entity["problem"] else ""), highlight=False, markup=False)
+        for c in entity["currencies"]:
+            causes = ", ".join(f"{v['count']} {k} ({v['amount']})" for k, v in c["causes"].items())
+            console.print(f"  {c['currency']}: PMS {c['pms']}, Xero {c['xero']}, difference {c['difference']} "
+                          f"(explained {c['explained']}, unexplained {c['unexplained']}){': ' + causes if causes else ''}",
+                          highlight=False, markup=False)  # fmt: skip
+        if entity["control"]:
+            control = entity["control"]
+            console.print(f"  control account {control['account']}: trial balance {control['trial_balance']}, open "
+                          f"items {control['open_items']} {control['currency']}: {control['status']}",
+                          highlight=False, markup=False)  # fmt: skip
+    console.print("all clear" if summary["all_clear"] else "needs attention: see the report", highlight=False)
+    labels = {"reconciliation.html": "HTML report", "email": "captured email", "Teams card": "Teams card"}
+    for name, path in night.record.report_files.items():
+        if name.endswith(".xlsx") or name in labels:
+            console.print(f"  {labels.get(name, 'XLSX workbook')}: {path}", highlight=False, markup=False)
 
 
 def _yes(passed: bool) -> str:
@@ -369,6 +415,7 @@ def _night_json(
             for run in record.agent_runs
         ],
         "by_hand_in_xero": record.by_hand,
+        "reconciliation": _reconciliation(night),
         "deleted_allocation": record.deleted_allocation,
         "entities": {
             found.entity: {

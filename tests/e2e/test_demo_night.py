@@ -50,6 +50,17 @@ def test_a_night_of_one_entity_posts_each_document_once_and_writes_back(tmp_path
     assert us["written_back"]["posted"] > 0 and us["written_back"]["xero_receipt"] == 1
     assert us["xero_calls"] > 0 and not us["open_issues"]
     assert night["xero"]["contract_violations"] == []
+    # The morning's reconciliation: the void and the bank-feed receipt explain the whole difference.
+    reconciliation = night["reconciliation"]
+    [us_result] = reconciliation["summary"]["entities"]
+    [usd] = us_result["currencies"]
+    assert usd["unexplained"] == "0.00" and usd["explained"] == usd["difference"], usd
+    assert set(usd["causes"]) == {"voided or deleted in Xero only", "receipt in Xero not yet in the PMS"}, usd
+    assert us_result["control"]["status"] == "balanced"
+    assert [d["sent"] for d in reconciliation["deliveries"]] == [True, True]
+    for name in ("reconciliation.html", "email", "Teams card", "summary.json"):
+        assert Path(reconciliation["files"][name]).is_file(), name
+    assert "XLSX workbook" in printed and "captured email" in printed
     assert "what `cynare connect ENTITY --client-id ID` does" in printed
 
     # The agent applied the write-back: the PMS has Xero's ids and the receipt taken in Xero.

@@ -25,6 +25,7 @@ TABLES = (
     "Outbox",
     "Cursors",
     "History",
+    "Audit",
     "XeroLedger",
 )
 

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 TREND_DAYS = 30
 CHART_ID = "trend-chart"
 DELIVERY_NOTE = "delivery.json"
+SUMMARY = "summary.json"  # each entity's result in figures: for the status page, the demo and scripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ def reconcile(
     )  # fmt: skip
     rendered = render(report, CHART_ID)
     saved = _keep(store, day, rendered)
+    saved["summary"] = store.save(day, SUMMARY, json.dumps(summary(report), indent=2).encode(), "application/json")
     deliveries = _send(report, rendered, render, channels, settings, sleep)
     note = [{"channel": d.channel, "sent": d.sent, "attempts": d.attempts, "problem": d.problem} for d in deliveries]
     store.save(day, DELIVERY_NOTE, json.dumps(note, indent=2).encode(), "application/json")
@@ -128,6 +130,40 @@ def reconcile(
         if not delivery.sent:
             log.error("the reconciliation report was not delivered: %s", delivery)
     return ReconcileOutcome(report, saved, tuple(deliveries), reads)
+
+
+def summary(report: ReconciliationReport) -> dict[str, object]:
+    """The report's figures as JSON: amounts as strings, never floats."""
+    return {
+        "day": report.day.isoformat(),
+        "made_at": report.made_at.isoformat(),
+        "all_clear": report.all_clear,
+        "entities": [
+            {
+                "entity": e.entity,
+                "organisation": e.organisation,
+                "status": e.status.value,
+                "as_at": e.as_at.isoformat() if e.as_at else None,
+                "problem": e.problem,
+                "currencies": [
+                    {
+                        "currency": c.currency, "status": c.status.value, "pms": str(c.pms_total),
+                        "xero": str(c.xero_total), "difference": str(c.difference),
+                        "explained": str(c.explained), "unexplained": str(c.unexplained),
+                        "clients_compared": c.clients_compared,
+                        "causes": {t.cause.value: {"count": t.count, "amount": str(t.amount)} for t in c.by_cause},
+                    }
+                    for c in e.currencies
+                ],
+                "control": None if e.control is None else {
+                    "account": e.control.account, "currency": e.control.currency,
+                    "trial_balance": str(e.control.trial_balance), "open_items": str(e.control.open_items),
+                    "status": e.control.status.value,
+                },
+            }
+            for e in report.entities
+        ],
+    }  # fmt: skip
 
 
 def reconcile_entity(
