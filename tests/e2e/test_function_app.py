@@ -20,8 +20,8 @@ from tests.e2e.functions import TEST_ENTITIES, function_named, registered_functi
 
 def test_function_app_registers_its_functions_and_nothing_else() -> None:
     assert sorted(registered_functions()) == [
-        "import_catch_up", "import_extracts", "post_to_xero", "start_night", "start_sync", "sync_from_xero",
-        "xero_post_poisoned",
+        "import_catch_up", "import_extracts", "pages", "post_to_xero", "reconcile", "start_night", "start_reconcile",
+        "start_sync", "sync_from_xero", "xero_post_poisoned",
     ]  # fmt: skip
 
 
