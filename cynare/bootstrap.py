@@ -79,6 +79,9 @@ SETTINGS = (
     "CYNARE_GRAPH_CLIENT_SECRET",
     "CYNARE_TEAMS_WEBHOOK_URL",  # the Workflows webhook the Teams card is posted to; a secret (Key Vault in Azure)
     "CYNARE_PAGES_DEV_SIGN_IN",  # "on": the pages' development sign-in, on a developer's machine only (refused in Azure)
+    "CYNARE_XERO_CLIENT_ID",  # the firm's Xero web app, which the connect page connects organisations with
+    "CYNARE_XERO_CLIENT_SECRET",  # its client secret: Key Vault in Azure; never shown or logged
+    "CYNARE_PAGES_URL",  # the pages' public address (https://<app>.azurewebsites.net): Xero's redirect URI is under it
 )
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")

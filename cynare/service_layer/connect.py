@@ -30,6 +30,35 @@ class OrganisationSeen:
     base_currency: str
 
 
+def refusal(work: EntityWork, seen: OrganisationSeen) -> str:
+    """Why `seen` must not be bound to the entity (what to do included), or "" when it may."""
+    entity = work.entity
+    settings = work.settings
+    if settings is None:
+        return f"{entity} is not an entity of this firm: declare it in CYNARE_ENTITIES first"
+    problems = []
+    if seen.base_currency != settings.base_currency:
+        problems.append(
+            f"its base currency is {seen.base_currency}, and {entity}'s is {settings.base_currency} (CYNARE_ENTITIES)"
+        )
+    named = (work.reference.rows("organisation").get(entity) or {}).get("organisation_name")
+    if named and named.strip().casefold() != seen.name.strip().casefold():
+        problems.append(f"it is named {seen.name!r}, and the PMS names {entity}'s organisation {named!r}")
+    if problems:
+        return (
+            f"the connection reaches {seen.name!r} (tenant {seen.tenant_id}), which is not {entity}'s organisation: "
+            + "; ".join(problems)
+            + ". Connect the right organisation, or correct the entity's settings; nothing was saved."
+        )
+    current = work.connection.binding()
+    if current is not None and current.tenant_id != seen.tenant_id:
+        return (
+            f"{entity} is bound to {current.organisation_name!r} (tenant {current.tenant_id}); disconnect it first "
+            "(on the connect page) if it really moves to another organisation"
+        )
+    return ""
+
+
 def bind_entity(
     work: EntityWork,
     seen: OrganisationSeen,
@@ -40,29 +69,9 @@ def bind_entity(
     by: str,
 ) -> Binding:
     entity = work.entity
-    settings = work.settings
-    if settings is None:
-        raise ConnectRefused(f"{entity} is not an entity of this firm: declare it in CYNARE_ENTITIES first")
-    problems = []
-    if seen.base_currency != settings.base_currency:
-        problems.append(
-            f"its base currency is {seen.base_currency}, and {entity}'s is {settings.base_currency} (CYNARE_ENTITIES)"
-        )
-    named = (work.reference.rows("organisation").get(entity) or {}).get("organisation_name")
-    if named and named.strip().casefold() != seen.name.strip().casefold():
-        problems.append(f"it is named {seen.name!r}, and the PMS names {entity}'s organisation {named!r}")
-    if problems:
-        raise ConnectRefused(
-            f"the connection reaches {seen.name!r} (tenant {seen.tenant_id}), which is not {entity}'s organisation: "
-            + "; ".join(problems)
-            + ". Connect the right organisation, or correct the entity's settings; nothing was saved."
-        )
-    current = work.connection.binding()
-    if current is not None and current.tenant_id != seen.tenant_id:
-        raise ConnectRefused(
-            f"{entity} is bound to {current.organisation_name!r} (tenant {current.tenant_id}); disconnect it first "
-            "(cynare disconnect) if it really moves to another organisation"
-        )
+    refused = refusal(work, seen)
+    if refused:
+        raise ConnectRefused(refused)
     binding = Binding(entity, seen.tenant_id, seen.name, seen.base_currency, kind, client_id, clock(), by)
     stored = work.connection.credentials()
     saved = work.connection.save_credentials(_with_etag(credentials, stored.etag if stored else ""))

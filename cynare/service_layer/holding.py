@@ -1,20 +1,30 @@
-"""Decide each document's holds at import, from the entity's books and what the warehouse holds."""
+"""Decide each document's holds at import, from the entity's books and what the warehouse holds; judge
+held documents again when a mapping or a document arrives (an import, or a mapping set on the pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
+from cynare.domain.cancellations import settle
 from cynare.domain.documents import Cancellation, Client, DocKey, Document
 from cynare.domain.holds import Hold, HoldKind, MappingBook, Standing, content_holds, dependency_holds, dormant_hold
-from cynare.domain.lifecycle import State, StoredDocument
+from cynare.domain.lifecycle import State, StoredDocument, reassess
 from cynare.service_layer.unit_of_work import EntityWork
+
+# Mappings set on the firm's pages, kept apart from the PMS's map_* rows so that no import undoes them:
+# row "{kind}|{code}" with kind nominal, vat, bank or a tracking dimension, and the Xero value ("" once removed).
+OVERRIDES = "map_overrides"
+TRACKING_DIMENSIONS = ("office", "department", "fee_earner")
 
 
 def mapping_book(work: EntityWork) -> MappingBook:
     reference = work.reference
     vat_codes = reference.rows("vat_codes")
     settings = work.settings
-    return MappingBook(
+    book = MappingBook(
         entity=work.entity,
         nominal={code: row.get("xero_account_code") or "" for code, row in reference.rows("map_nominal").items()},
         vat={code: row.get("xero_tax_type") or "" for code, row in reference.rows("map_vat").items()},
@@ -23,6 +33,26 @@ def mapping_book(work: EntityWork) -> MappingBook:
         vat_relief=frozenset(code for code, row in vat_codes.items() if row.get("bad_debt_relief") == "yes"),
         currencies=settings.currencies if settings is not None else frozenset(),
     )
+    return with_overrides(book, reference.rows(OVERRIDES))
+
+
+def with_overrides(book: MappingBook, overrides: Mapping[str, Mapping[str, Any]]) -> MappingBook:
+    """The book with the pages' mappings over the PMS's: an override wins; a removed one ("") leaves the PMS's."""
+    nominal, vat, bank = dict(book.nominal), dict(book.vat), dict(book.bank)
+    tracking = dict(book.tracking)
+    for row in overrides.values():
+        kind, code, value = str(row.get("kind", "")), str(row.get("code", "")), str(row.get("value") or "")
+        if not value or not code:
+            continue
+        if kind == "nominal":
+            nominal[code] = value
+        elif kind == "vat":
+            vat[code] = value
+        elif kind == "bank":
+            bank[code] = value
+        elif kind in TRACKING_DIMENSIONS:
+            tracking[(kind, code)] = value  # "Category/Option", as the PMS's rows are kept
+    return dataclasses.replace(book, nominal=nominal, vat=vat, tracking=tracking, bank=bank)
 
 
 def _tracking(rows: Mapping[str, dict[str, str]]) -> dict[tuple[str, str], str]:
@@ -110,3 +140,39 @@ class HoldJudge:
             if isinstance(body, Client):
                 clients[key.firm_id] = body
         return clients
+
+
+def related_keys(documents: Iterable[Document]) -> set[DocKey]:
+    """The keys a judgement must read: the documents and what they depend on."""
+    return {key for document in documents for key in (document.key, *document.depends_on)}
+
+
+def reassess_waiting(work: EntityWork, book: MappingBook, now: Callable[[], datetime]) -> tuple[int, int]:
+    """Held documents are judged again (a mapping or a document may have arrived); cancellations are settled.
+    Answers how many were released and how many cancelled."""
+    waiting = list(work.documents.in_state(State.WAITING))
+    cancellations = list(work.documents.in_state(State.READY, "cancellations"))
+    if not waiting and not cancellations:
+        return 0, 0
+    known = work.documents.get_many(related_keys(stored.document for stored in (*waiting, *cancellations)))
+    judge = HoldJudge(book, known, [])
+    writes: dict[DocKey, StoredDocument] = {}
+    for stored in waiting:
+        decided = reassess(stored, judge.holds(stored.document), now())
+        if decided is not None:
+            writes[decided.document.key] = decided
+    released = sum(1 for decided in writes.values() if decided.state is State.READY)
+    cancelled = 0
+    for stored in (*waiting, *cancellations):
+        body = stored.document.body
+        if not isinstance(body, Cancellation):
+            continue
+        current = writes.get(stored.document.key, stored)
+        target = writes.get(body.target, known.get(body.target))
+        new_cancellation, new_target = settle(current, target, now())
+        for decided in (new_cancellation, new_target):
+            if decided is not None:
+                writes[decided.document.key] = decided
+        cancelled += new_target is not None
+    work.documents.save(list(writes.values()))  # lost writes are decided again on the next reassessment
+    return released, cancelled

@@ -18,8 +18,7 @@ from enum import StrEnum
 from functools import cache
 from typing import NamedTuple
 
-from cynare.domain.cancellations import settle
-from cynare.domain.documents import Cancellation, DocKey, Document
+from cynare.domain.documents import DocKey, Document
 from cynare.domain.holds import MappingBook
 from cynare.domain.identity import IdentityMap, firm_id_of
 from cynare.domain.lifecycle import Stamp, State, StoredDocument, arrive, reassess
@@ -29,7 +28,7 @@ from cynare.extract.datasets import KIND_DATASETS
 from cynare.extract.manifest import BatchRejected, Manifest
 from cynare.extract.rows import IdentityLink, Row
 from cynare.service_layer.assembly import assemble_taking
-from cynare.service_layer.holding import Arrivals, HoldJudge, mapping_book
+from cynare.service_layer.holding import Arrivals, HoldJudge, mapping_book, reassess_waiting, related_keys
 from cynare.service_layer.unit_of_work import BatchRecord, BatchState, DocumentRepository, EntityWork, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -172,7 +171,7 @@ def _warehouse(validated: ValidatedBatch, work: EntityWork, now: Clock, manifest
         stamp = Stamp(manifest.batch_id, source, manifest.sequence)
         book = mapping_book(work)  # after this batch's mappings are stored: they may release what waits
         counts, waiting = _place(work, book, assembled.documents, stamp, now)
-        released, cancelled = _reassess_waiting(work, book, now)
+        released, cancelled = reassess_waiting(work, book, now)
     finally:
         wait(snapshots)  # nothing of this import is still being written once it has ended
     for written in snapshots:
@@ -206,11 +205,6 @@ def _resolve_links(work: EntityWork, home: str, links: Sequence[Row]) -> dict[tu
             (dataset, link.previous_id), firm_id_of(home, link.previous_source, link.previous_id)
         )
     return resolved
-
-
-def _related(documents: Iterable[Document]) -> set[DocKey]:
-    """The keys an import must read: the documents, what they depend on, and their clients' other documents."""
-    return {key for document in documents for key in (document.key, *document.depends_on)}
 
 
 def _place(
@@ -271,7 +265,7 @@ def _place_slice(
             waiting += decided.state is State.WAITING
         pending = {key: pending[key] for key in lost}
         if pending:  # another writer changed them: read them, and what they depend on, again
-            known = work.documents.get_many(_related(pending.values()))
+            known = work.documents.get_many(related_keys(pending.values()))
     return created, changed, unchanged, older, waiting, len(pending)
 
 
@@ -306,33 +300,3 @@ def _activate_needed_clients(work: EntityWork, book: MappingBook, needed: Iterab
         writes = [decided for stored in clients.values() if stored.state is State.WAITING
                   if (decided := reassess(stored, judge.holds(stored.document), now())) is not None]  # fmt: skip
         work.documents.save(writes)  # a lost write is decided again by the next import's reassessment
-
-
-def _reassess_waiting(work: EntityWork, book: MappingBook, now: Clock) -> tuple[int, int]:
-    """Held documents are judged again (a mapping or a document may have arrived); cancellations are settled."""
-    waiting = list(work.documents.in_state(State.WAITING))
-    cancellations = list(work.documents.in_state(State.READY, "cancellations"))
-    if not waiting and not cancellations:
-        return 0, 0
-    known = work.documents.get_many(_related(stored.document for stored in (*waiting, *cancellations)))
-    judge = HoldJudge(book, known, [])
-    writes: dict[DocKey, StoredDocument] = {}
-    for stored in waiting:
-        decided = reassess(stored, judge.holds(stored.document), now())
-        if decided is not None:
-            writes[decided.document.key] = decided
-    released = sum(1 for decided in writes.values() if decided.state is State.READY)
-    cancelled = 0
-    for stored in (*waiting, *cancellations):
-        body = stored.document.body
-        if not isinstance(body, Cancellation):
-            continue
-        current = writes.get(stored.document.key, stored)
-        target = writes.get(body.target, known.get(body.target))
-        new_cancellation, new_target = settle(current, target, now())
-        for decided in (new_cancellation, new_target):
-            if decided is not None:
-                writes[decided.document.key] = decided
-        cancelled += new_target is not None
-    work.documents.save(list(writes.values()))  # lost writes are decided again on the next import
-    return released, cancelled

@@ -109,6 +109,7 @@ class Usage:
     bytes_read: int = 0
     day_remaining: int | None = None  # X-DayLimit-Remaining of the last answer
     minute_remaining: int | None = None
+    posted: int = 0  # documents the day's posting runs put in Xero: the status page's posted volume
 
 
 class XeroApi(Protocol):

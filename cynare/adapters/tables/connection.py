@@ -27,6 +27,7 @@ TABLES = (
     "History",
     "Audit",
     "XeroLedger",
+    "ConnectAttempts",  # the connect pages' OAuth attempts, each used once
 )
 
 

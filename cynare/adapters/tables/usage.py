@@ -1,8 +1,8 @@
 """Usage: PK entity, RK the UTC day (YYYY-MM-DD); what the entity's calls to Xero cost that day.
 
 Each run adds its own counts to the day's row: calls, 429s answered, 429s that ended in a failure,
-bytes sent and read; the remaining figures (X-DayLimit-Remaining, X-MinLimit-Remaining) are the last
-run's. Two runs adding at once both count: the add is a read-modify-write guarded by the row's ETag,
+bytes sent and read, documents posted; the remaining figures (X-DayLimit-Remaining, X-MinLimit-Remaining)
+are the last run's. Two runs adding at once both count: the add is a read-modify-write guarded by the row's ETag,
 tried again on fresh figures when the other run wrote first.
 """
 
@@ -28,6 +28,7 @@ COUNTS = {
     "failed_throttled": "FailedThrottled",
     "bytes_sent": "BytesSent",
     "bytes_read": "BytesRead",
+    "posted": "Posted",
 }
 REMAINING = {"day_remaining": "DayRemaining", "minute_remaining": "MinuteRemaining"}
 

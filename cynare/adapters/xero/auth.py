@@ -99,6 +99,7 @@ class TenantConnection:
     tenant_name: str
     tenant_type: str
     auth_event_id: str
+    connection_id: str = ""  # the id DELETE /connections/{id} takes to disconnect the organisation
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -242,10 +243,32 @@ class XeroIdentity:
                 str(item.get("tenantName") or ""),
                 str(item.get("tenantType") or ""),
                 str(item.get("authEventId") or ""),
+                str(item.get("id") or ""),
             )
             for item in body
             if isinstance(item, dict)
         ]
+
+    def disconnect(self, access_token: str, connection_id: str, *, entity: str = "") -> None:
+        """Tell Xero the app no longer reaches one organisation (DELETE /connections/{id})."""
+        who = entity or "the connection"
+        reply = self._request(
+            "DELETE",
+            f"{self.connections_url}/{quote(connection_id, safe='')}",
+            who,
+            what="disconnect",
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        if reply.status_code == 404:
+            return  # already disconnected in Xero
+        if reply.status_code == 401:
+            raise XeroCallFailed(
+                Problem.UNAUTHORIZED,
+                f"Xero refused the access token when disconnecting {who} (401): remove Cynare Link from the "
+                "organisation in Xero (Settings, Connected apps)",
+                status=401,
+            )
+        self._raise_for_unexpected(reply, who, "disconnecting the organisation")
 
     # --- the token endpoint --------------------------------------------------------------------
     def _grant(

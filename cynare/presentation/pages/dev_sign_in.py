@@ -54,6 +54,8 @@ def page(request: PageRequest, signer: Signer) -> PageResponse:
         error = "Give a name and choose a role."
     else:
         error = ""
+    # Nobody is signed in yet: the layout shows no navigation and no person.
     body = render("dev_sign_in.html.j2", title="Development sign-in", error=error,
-                  name=request.form.get("name", ""))  # fmt: skip
+                  name=request.form.get("name", ""), user=None, entities=[], current="/dev-sign-in", notice="",
+                  csrf_field="", csrf_token="")  # fmt: skip
     return PageResponse(400 if error else 200, body)

@@ -32,7 +32,8 @@ STATIC = {"/static/site.css": ("site.css", "text/css; charset=utf-8")}
 
 def handle(request: PageRequest, app: App, audit: AuditLog, environ: Mapping[str, str], now: datetime) -> PageResponse:
     response = _handle(request, app, audit, environ, now)
-    response.headers.extend(HEADERS)
+    own = {name.lower() for name, _ in response.headers}  # a page may set its own policy (connect: Xero's origin)
+    response.headers.extend(header for header in HEADERS if header[0].lower() not in own)
     return response
 
 

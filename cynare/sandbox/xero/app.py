@@ -95,6 +95,9 @@ class XeroApp:
                 return Response("", status=302, headers={"Location": target})
             if lowered == "/connections" and request.method == "GET":
                 return json_response(200, self.em.identity.connections(request.headers.get("Authorization")))
+            if lowered.startswith("/connections/") and request.method == "DELETE":
+                self.em.identity.disconnect(request.headers.get("Authorization"), path[len("/connections/") :])
+                return Response("", status=204)
             if lowered.startswith("/_sandbox/"):
                 return admin.handle(self.em, request)
             raise not_found()

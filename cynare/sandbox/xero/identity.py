@@ -8,12 +8,15 @@ All lifetimes are emulated seconds on the injected clock. Tokens and secrets are
 Scopes (scopes.py): an app may ask only for the scopes it is registered for; asking for any other
 fails the whole authorisation (`invalid_scope`: a redirect from the consent page, a 400 from the
 token endpoint). A custom connection's token carries the scopes asked for, or all the connection's
-when none are. Cancel on the consent page redirects with `error=access_denied`.
+when none are. Cancel on the consent page redirects with `error=access_denied`. A code challenge
+(PKCE, S256) sent to the consent page must be met by the token request's `code_verifier`;
+`DELETE /connections/{id}` disconnects one organisation from the app.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import threading
 from collections.abc import Mapping
@@ -25,7 +28,7 @@ from urllib.parse import urlencode
 from cynare.sandbox.xero import consent_page, scopes
 from cynare.sandbox.xero.apps import ClientApp
 from cynare.sandbox.xero.clock import Clock
-from cynare.sandbox.xero.errors import XeroError, unauthorized
+from cynare.sandbox.xero.errors import XeroError, not_found, unauthorized
 from cynare.sandbox.xero.scopes import DEFAULT_SCOPE
 from cynare.sandbox.xero.state import Tenant
 
@@ -33,6 +36,8 @@ ACCESS_LIFETIME = 30 * 60
 REFRESH_GRACE = 30 * 60
 REFRESH_UNUSED_LIFETIME = 60 * 24 * 3600
 CODE_LIFETIME = 5 * 60
+# What the consent page posts back: the app's request as it came, PKCE's challenge included.
+HIDDEN = ("client_id", "redirect_uri", "scope", "state", "response_type", "code_challenge", "code_challenge_method")
 
 
 @dataclass
@@ -66,6 +71,7 @@ class _Code:
     tenant_ids: list[str]
     scope: str
     expires_at: float
+    code_challenge: str = ""  # PKCE (S256): the token request must bring the verifier behind it
 
 
 def _oauth_error(error: str, status: int = 400) -> XeroError:
@@ -103,7 +109,7 @@ class Identity:
         return consent_page.render(
             client.name,
             [(t, self.tenants[t].name) for t in client.tenant_ids if t in self.tenants],
-            {k: query.get(k, "") for k in ("client_id", "redirect_uri", "scope", "state", "response_type")},
+            {k: query.get(k, "") for k in HIDDEN},
             (query.get("scope") or DEFAULT_SCOPE).split(),
         )
 
@@ -125,6 +131,7 @@ class Identity:
                 tenant_ids,
                 form.get("scope") or DEFAULT_SCOPE,
                 self.clock.seconds() + CODE_LIFETIME,
+                form.get("code_challenge", ""),
             )
         return _redirect(form, {"code": code, "scope": form.get("scope") or DEFAULT_SCOPE})
 
@@ -159,6 +166,8 @@ class Identity:
                 if code is None or code.expires_at < now or code.client_id != client.client_id:
                     raise _oauth_error("invalid_grant")
                 if form.get("redirect_uri") != code.redirect_uri:
+                    raise _oauth_error("invalid_grant")
+                if code.code_challenge and _s256(form.get("code_verifier", "")) != code.code_challenge:
                     raise _oauth_error("invalid_grant")
                 return self._issue(self._connect(client.client_id, code.tenant_ids), code.scope, refresh=True)
             if grant == "refresh_token":
@@ -223,6 +232,16 @@ class Identity:
             if tenant_id in self.tenants
         ]
 
+    def disconnect(self, authorization: str | None, connection_id: str) -> None:
+        """DELETE /connections/{id}: the app stops reaching that organisation (Xero answers 204)."""
+        connection = self.authenticate(authorization).connection
+        with self._lock:
+            for tenant_id in list(connection.tenant_ids):
+                if _connection_id(connection, tenant_id) == connection_id.strip().lower():
+                    connection.tenant_ids.remove(tenant_id)
+                    return
+        raise not_found()
+
     def reset(self) -> None:
         with self._lock:
             self._access.clear()
@@ -235,6 +254,11 @@ def _redirect(fields: Mapping[str, str], params: dict[str, str]) -> str:
     if fields.get("state"):
         params = {**params, "state": fields["state"]}
     return f"{fields.get('redirect_uri')}?{urlencode(params)}"
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii", errors="replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _connection_id(connection: Connection, tenant_id: str) -> str:

@@ -145,8 +145,15 @@ def _post(
         wait = (stopped.until - clock()).total_seconds() if stopped.until else AFTER_DAY_LIMIT
         requeue = max(wait, 1.0) if stopped.kind is IssueKind.DAY_LIMIT else None
     finally:
-        work.usage.add(clock().date(), xero.usage)
-    return PostingOutcome(entity, status, message, dict(ledger.tally), xero.usage, found, requeue)
+        # The day's usage also counts the documents put in Xero: the status page's posted volume per day.
+        usage = dataclasses.replace(xero.usage, posted=xero.usage.posted + posted_in(ledger.tally))
+        work.usage.add(clock().date(), usage)
+    return PostingOutcome(entity, status, message, dict(ledger.tally), usage, found, requeue)
+
+
+def posted_in(tally: Mapping[tuple[str, str], int]) -> int:
+    """Documents a run put in Xero (found there after an unknown outcome included)."""
+    return sum(count for (_, outcome), count in tally.items() if outcome == "posted")
 
 
 def _connect(

@@ -102,6 +102,7 @@ class FakeUsage:
                 failed_throttled=kept.failed_throttled + usage.failed_throttled,
                 bytes_sent=kept.bytes_sent + usage.bytes_sent,
                 bytes_read=kept.bytes_read + usage.bytes_read,
+                posted=kept.posted + usage.posted,
                 day_remaining=usage.day_remaining if usage.day_remaining is not None else kept.day_remaining,
                 minute_remaining=usage.minute_remaining
                 if usage.minute_remaining is not None
