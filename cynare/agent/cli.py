@@ -26,6 +26,7 @@ from cynare.agent.config import AgentConfig, load_config
 from cynare.agent.errors import AgentError, StepFailures
 from cynare.agent.logs import start_log
 from cynare.agent.redact import redact
+from cynare.agent.schedule import TargetOS
 from cynare.agent.state import AgentState
 
 app = typer.Typer(help="Cynare Link agent: extract the PMS, upload to Cynare Link, apply what comes back.")
@@ -349,7 +350,74 @@ def run(
         failures = _step("extract", lambda: _extract(session, full=full, as_at=day))
         failures += _step("upload", lambda: _upload(session))
         failures += _step("writeback", lambda: _writeback(session))
+        if not dry_run:
+            _prune(session, session.config.agent.keep_days)
         _stop_on(failures)
+
+
+@app.command("prune")
+def prune_command(
+    config: ConfigOption = Path("cynare-agent.toml"),
+    keep_days: Annotated[
+        int | None, typer.Option("--keep-days", min=0, help="Days to keep (default: agent.keep_days).")
+    ] = None,
+) -> None:
+    """Delete uploaded batch folders and log files older than agent.keep_days (`run` does it after each night)."""
+    with _session(config, "prune") as session:
+        _prune(session, session.config.agent.keep_days if keep_days is None else keep_days)
+
+
+def _prune(session: Session, keep_days: int) -> None:
+    """A folder that cannot be deleted is a warning: the night's data went, and the next run tries again."""
+    from cynare.agent.prune import prune
+
+    try:
+        pruned = prune(session.config.work_folder, session.state.batches(), keep_days, datetime.now(UTC))
+    except OSError as exc:
+        log.warning("prune failed: %s", exc)
+        errors.print(f"warning: prune: {exc}; check that the account running the agent may delete in "
+                     f"{session.config.work_folder}", highlight=False)  # fmt: skip
+        return
+    for reason in pruned.kept:
+        log.info("prune: %s", reason)
+    log.info("%s", pruned.summary(keep_days))
+    if pruned.batches or pruned.logs:
+        console.print(pruned.summary(keep_days), highlight=False)
+
+
+@app.command("schedule")
+def schedule_command(
+    target: Annotated[TargetOS, typer.Option("--os", help="The PMS server's operating system.")],
+    at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM on the 24-hour clock, server time.")] = "01:00",
+    config: ConfigOption = Path("cynare-agent.toml"),
+    out: Annotated[Path | None, typer.Option("--out", help="Write the files into this folder instead.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Windows: DOMAIN\\account (else asked for); Linux: default cynare.")
+    ] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Full path of cynare-agent (default: this one).")] = None,
+    xml: Annotated[bool, typer.Option("--xml", help="Windows: print the task XML instead of the PowerShell.")] = False,
+) -> None:
+    """Print (or write with --out) the nightly task: Task Scheduler on Windows, a systemd timer on Linux."""
+    from cynare.agent.schedule import files_for, next_steps, request_for
+
+    try:
+        request = request_for(target, at, config, agent=agent, user=user)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    files = files_for(request)
+    if out is None:
+        if target is TargetOS.WINDOWS:  # one of the two: the XML, or the script that carries it
+            files = files[:1] if xml else files[1:]
+        for file in files:
+            typer.echo(file.text)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        (out / file.name).write_text(file.text, encoding=file.encoding)
+        typer.echo(f"wrote {out / file.name}")
+    for line in next_steps(request, out.resolve()):
+        typer.echo(line)
 
 
 @app.command()

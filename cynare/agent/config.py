@@ -32,6 +32,8 @@ class AgentSection(_Section):
     pms_product: str = Field(min_length=1)
     entities: list[str] = Field(min_length=1)
     work_folder: Path = Path("cynare-agent-data")
+    # Uploaded batch folders and daily logs older than this are deleted after each run; 0 keeps everything.
+    keep_days: int = Field(default=30, ge=0)
 
 
 class SqlSource(_Section):
