@@ -76,11 +76,13 @@ def sandbox_teams(
 @app.command()
 def demo(
     workdir: str = typer.Option("out/demo", help="Where the demo keeps its files."),
+    ui: bool = typer.Option(False, "--ui", help="Then serve the firm's pages on this machine until Ctrl-C."),
+    port: int = typer.Option(8780, help="With --ui: the loopback port of the pages (a free one if taken)."),
 ) -> None:
     """Run a whole daily cycle on the sample firm against local Azurite and the local Xero."""
     from cynare.entrypoints.demo import run_demo
 
-    raise typer.Exit(run_demo(workdir))
+    raise typer.Exit(run_demo(workdir, ui=ui, ui_port=port))
 
 
 @app.command("import")

@@ -9,7 +9,8 @@ write-back into the PMS. A second night deletes a row in the PMS, which becomes 
 (carried out in Xero, or refused with its reason). It prints each entity's night and writes
 `night.json` (cynare.entrypoints.demo_report); it exits non-zero when a posted PMS document is not
 exactly one document in Xero, a call broke Xero's contract, or a row read was neither accepted nor
-rejected with a reason. Everything it starts, it stops, even on Ctrl-C.
+rejected with a reason. Everything it starts, it stops, even on Ctrl-C. With `ui` (`make demo-ui`), the
+firm's pages are then served on this machine until Ctrl-C (cynare.entrypoints.demo_ui).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 # Ctrl-C reaches Azurite too (one process group), and the cleanup's storage calls then retry for minutes:
 # after this long, the demo stops what it started itself and leaves.
 GRACE_SECONDS = 5.0
+UI_PORT = 8780  # `make demo-ui`: the pages at http://127.0.0.1:8780/api/pages/ (another port when it is taken)
 
 
 def run_demo(
@@ -52,12 +54,16 @@ def run_demo(
     entities: Sequence[str] = ENTITIES,
     second_night: bool = True,
     console: Console | None = None,
+    ui: bool = False,
+    ui_port: int = UI_PORT,
 ) -> int:
     """Run the demo in `workdir`; 0 when every check passed, 1 when one failed, 2 when it could not start.
 
-    `entities` and `second_night` make a shorter run (the tests use one entity and one night).
+    `entities` and `second_night` make a shorter run (the tests use one entity and one night). With `ui`,
+    the firm's pages are then served on `ui_port` until Ctrl-C, and the result is still the night's.
     """
     from cynare.entrypoints.demo_night import DemoNight, NightSetupError
+    from cynare.entrypoints.demo_ui import serve_pages
 
     console = console or Console(width=max(110, Console().width))  # the per-state table needs the room
     unknown = sorted(set(entities) - set(ENTITIES))
@@ -78,6 +84,8 @@ def run_demo(
                 DemoNight.start(console, work, list(entities), second_night=second_night, stoppers=interrupts.stoppers)
             )
             code = night.run()
+            if ui:
+                serve_pages(night.host, console, ui_port)
     except NightSetupError as error:
         console.print(f"[bold red]The demo could not start:[/] {escape(str(error))}")
         return 2

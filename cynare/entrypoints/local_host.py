@@ -510,11 +510,8 @@ class LocalHost:
         As the host: 404 when the route or the method does not match, 500 when the function raises.
         """
         fn = self.function(name, "http")
-        target, _, query = (path if path is not None else fn.route).partition("?")
-        target = target.strip("/")
+        target, query = self._route_target(path if path is not None else fn.route)
         prefix = self.options.route_prefix
-        if prefix and target.lower().startswith(f"{prefix.lower()}/"):
-            target = target[len(prefix) + 1 :]
         route_params = _match_route(fn.route, target)
         if route_params is None or (fn.methods and method.upper() not in fn.methods):
             log.info("%s (http) not called: %s /%s does not match its route or methods", name, method, target)
@@ -524,7 +521,7 @@ class LocalHost:
             method=method.upper(),
             url=url,
             headers=dict(headers or {}),
-            params=dict(parse_qsl(query)),
+            params=dict(parse_qsl(query, keep_blank_values=True)),  # the host keeps `?entity=` as ""
             route_params=route_params,
             body=body.encode() if isinstance(body, str) else body,
         )
@@ -533,6 +530,25 @@ class LocalHost:
         if not run.ok:
             return func.HttpResponse(status_code=500)
         return _as_response(response)
+
+    def http_function_for(self, method: str, path: str) -> str | None:
+        """The HTTP function the host would route `method path` to (`/api/...`, a query allowed), or None."""
+        target, _ = self._route_target(path)
+        for fn in self.functions.values():
+            if fn.trigger != "http" or fn.unsupported:
+                continue
+            if _match_route(fn.route, target) is not None and (not fn.methods or method.upper() in fn.methods):
+                return fn.name
+        return None
+
+    def _route_target(self, path: str) -> tuple[str, str]:
+        """The path under the route prefix, without slashes at either end, and the query string."""
+        target, _, query = path.partition("?")
+        target = target.strip("/")
+        prefix = self.options.route_prefix
+        if prefix and (target.lower() == prefix.lower() or target.lower().startswith(f"{prefix.lower()}/")):
+            target = target[len(prefix) + 1 :]
+        return target, query
 
     # Running one function
 
@@ -713,7 +729,8 @@ def _match_route(template: str, path: str) -> dict[str, str] | None:
         catch_all, name, constraint, optional = match.groups()
         value = ".*" if catch_all else r"-?\d+" if (constraint or "").lower() in {"int", "long"} else "[^/]+"
         group = f"(?P<{name}>{value})"
-        if optional and literal.endswith("/"):
+        # A catch-all may be empty, and then its slash goes too: `pages/{*path}` answers `/api/pages`.
+        if (optional or catch_all) and literal.endswith("/"):
             pattern += re.escape(literal[:-1]) + f"(?:/{group})?"
         else:
             pattern += re.escape(literal) + group + ("?" if optional else "")
