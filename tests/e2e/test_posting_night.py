@@ -105,7 +105,9 @@ class Firm:
             client = self.xero.client_for(entity)
             self.app.connect_custom(entity, client.client_id, client.client_secret, "e2e test")
 
-    def night(self, rows_by_entity: Mapping[str, Rows], extracted_at: datetime | None = None) -> dict[str, ImportOutcome]:
+    def night(
+        self, rows_by_entity: Mapping[str, Rows], extracted_at: datetime | None = None
+    ) -> dict[str, ImportOutcome]:
         """The agent's night: one batch per entity uploaded (manifest last), then the import timer's run."""
         container = BlobServiceClient.from_connection_string(self.storage_connection).get_container_client(
             self.app.settings.inbound_container
