@@ -9,6 +9,7 @@ acknowledged it as `inbound/_acks/{entity}/{writeback_id}/{version}.json`, so a 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from cynare.adapters.tables.keys import check_entity
 from cynare.extract.fields import ID_MAX, IDENTIFIER_PATTERN
 from cynare.extract.writeback import ACKS_PREFIX, WRITEBACK_CONTAINER, WritebackDocument, XeroReceipt
 
+log = logging.getLogger(__name__)
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 _utc_now = partial(datetime.now, UTC)
 WRITEBACK_LOG = "writeback-log"  # the cloud's copies; the agent has no access to this container
@@ -126,7 +128,11 @@ def payments_not_in_pms(outbox: BlobWritebackOutbox, entity: str, extracted_at: 
         documents.extend(outbox.written_since(entity, extracted_at))
     found: set[str] = set()
     for raw in documents:
-        for item in WritebackDocument.parse(raw).items:
-            if isinstance(item, XeroReceipt):
-                found.add(item.xero_payment_id)
+        try:
+            items = WritebackDocument.parse(raw).items
+        except ValueError as exc:  # pydantic's ValidationError and bad JSON are both ValueErrors
+            # Not a document this cloud wrote: its receipts, if any, show as unexplained, never hidden.
+            log.warning("a write-back document of %s could not be read and was left out: %s", entity, exc)
+            continue
+        found.update(item.xero_payment_id for item in items if isinstance(item, XeroReceipt))
     return frozenset(found)

@@ -14,7 +14,8 @@ import re
 
 _SECRET = re.compile(
     r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"
-    r"|(\b(?:access_token|refresh_token|client_secret|id_token|sig|authtoken)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+    r"|(\b(?:access_token|refresh_token|client_secret|id_token|sig|authtoken)[\"']?\s*[:=]\s*[\"']?)"
+    r"(?!\*\*\*|\[hidden\]|\[masked\])[^\"'&\s,}]+"  # a value an adapter has masked already is left as it is
 )
 
 

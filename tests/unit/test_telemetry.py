@@ -38,3 +38,10 @@ def test_an_ordinary_line_is_left_alone(caplog: pytest.LogCaptureFixture) -> Non
     with caplog.at_level(logging.INFO, logger="cynare.test.telemetry2"):
         logger.info("posted %d bills for %s", 50, "UK")
     assert "posted 50 bills for UK" in caplog.text
+
+
+def test_a_value_an_adapter_masked_already_is_left_as_it_is() -> None:
+    from cynare.entrypoints.telemetry import _mask
+
+    line = "POST /w/invoke?sig=*** then PUT /x?authtoken=[hidden] then sig=raw-secret"
+    assert _mask(line) == "POST /w/invoke?sig=*** then PUT /x?authtoken=[hidden] then sig=[masked]"
