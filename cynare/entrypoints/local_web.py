@@ -10,7 +10,6 @@ Location, body). It is what `make demo-ui` and the browser tests put in front of
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 from collections.abc import Iterable
 from types import TracebackType
@@ -18,12 +17,14 @@ from typing import Any
 
 import azure.functions as func
 from werkzeug.datastructures import Headers
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from cynare.entrypoints.local_host import LocalHost
 
-HOST = "127.0.0.1"  # loopback only: the development sign-in must never be reachable from another machine
+# Loopback only: the development sign-in must never be reachable from another machine.
+from cynare.sandbox.serving import HOST, LoopbackServer
+
 MAX_BODY = 10_000_000  # the pages take at most a CSV of mappings
 log = logging.getLogger(__name__)
 
@@ -46,17 +47,14 @@ class LocalWeb:
     def __init__(self, host: LocalHost, port: int = 0) -> None:
         self.host = host
         self._port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = LoopbackServer(self._wsgi, "local web server", _QuietHandler)
         self._hosts: frozenset[str] = frozenset()
         # LocalHost runs one function at a time; a browser asks for a page and its stylesheet at once.
         self._one_at_a_time = threading.Lock()
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the local web server is not started: call start() first")
-        return self._server.port
+        return self._serving.port
 
     @property
     def url(self) -> str:
@@ -75,39 +73,18 @@ class LocalWeb:
 
     def start(self) -> str:
         """Serve in a background thread; returns the base address. OSError when the port is taken."""
-        if self._server is not None:
-            raise RuntimeError("the local web server is already started")
-        # Bound here, not by werkzeug: werkzeug leaves the process (sys.exit) when the port is taken.
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listening:
-            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listening.bind((HOST, self._port))
-            listening.listen(64)
-            server = make_server(HOST, listening.getsockname()[1], self._wsgi, threaded=True,
-                                 request_handler=_QuietHandler, fd=listening.fileno())  # fmt: skip
-        self._server = server
-        port = server.port
+        port = self._serving.start(self._port)
         # A page on another site cannot reach us through a name it resolves to 127.0.0.1 (DNS rebinding).
         self._hosts = frozenset({f"{HOST}:{port}", f"localhost:{port}"})
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), name="local-web", daemon=True
-        )
-        self._thread.start()
         log.info("serving the Functions app's HTTP functions at %s%s/", self.url, self.prefix)
         return self.url
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._server = self._thread = None
+        self._serving.stop()
         self._hosts = frozenset()
 
     def __enter__(self) -> LocalWeb:
-        if self._server is None:
+        if not self._serving.serving:
             self.start()
         return self
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from cynare.sandbox.graph.app import CallRecord, GraphApp
 from cynare.sandbox.graph.capture import Outbox, SentMail
 from cynare.sandbox.graph.drafts import Drafts
@@ -24,17 +22,10 @@ from cynare.sandbox.graph.faults import Fault, Faults
 from cynare.sandbox.graph.guard import TOKEN_HEADER
 from cynare.sandbox.graph.identity import MAIL_READ_WRITE, MAIL_SEND, AppRegistration, Identity
 from cynare.sandbox.graph.message import Composed
+from cynare.sandbox.serving import HOST, LoopbackServer
 
-HOST = "127.0.0.1"
 DEFAULT_MAILBOX = "reconciliation@harrowvance.example"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without its request lines: an uploadUrl's authtoken is in its query."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
 
 
 class GraphStandIn:
@@ -81,8 +72,7 @@ class GraphStandIn:
         self._calls: list[CallRecord] = []
         self._calls_lock = threading.Lock()
         self.app = GraphApp(self)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = LoopbackServer(self.app, "Graph stand-in")  # quiet: an uploadUrl's authtoken is in its query
 
     # --- the app registration ------------------------------------------------------------------
     @property
@@ -100,27 +90,18 @@ class GraphStandIn:
     # --- serving -----------------------------------------------------------------------------
     def start(self, port: int = 0) -> str:
         """Serve on 127.0.0.1 (a free port when 0) in a background thread; returns the base URL."""
-        self._server = make_server(HOST, port, self.app, threaded=True, request_handler=_QuietHandler)
+        self._serving.start(port)
         # Before the first request is served: from now on only this port's Host passes.
-        self.app.guard.bind(self._server.server_port)
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), name="graph-stand-in", daemon=True
-        )
-        self._thread.start()
+        self.app.guard.bind(self._serving.port)
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._serving.serving:
+            self._serving.stop()
             self.app.guard.bind(None)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
 
     def __enter__(self) -> GraphStandIn:
-        if self._server is None:
+        if not self._serving.serving:
             self.start()
         return self
 
@@ -129,9 +110,7 @@ class GraphStandIn:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the Graph stand-in is not serving")
-        return int(self._server.server_port)
+        return self._serving.port
 
     @property
     def url(self) -> str:

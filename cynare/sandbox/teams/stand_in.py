@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -18,15 +17,15 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
+from cynare.sandbox.serving import HOST, LoopbackServer
 from cynare.sandbox.teams.app import SIGNATURE_VERSION, TRIGGER_PERMISSION, WorkflowsApp
 from cynare.sandbox.teams.capture import Capture
 from cynare.sandbox.teams.faults import Faults
 from cynare.sandbox.teams.guard import TOKEN_HEADER, loopback_hosts, mask_sig
 from cynare.sandbox.teams.limits import REQUESTS_PER_SECOND, RateLimit
 
-HOST = "127.0.0.1"
 API_VERSION = "2016-06-01"
 logger = logging.getLogger(__name__)
 
@@ -73,14 +72,11 @@ class TeamsStandIn:
         self.limit = RateLimit(per_second, clock)
         self.hosts: frozenset[str] = frozenset()  # none until started: every request is refused
         self.app = WorkflowsApp(self)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = LoopbackServer(self.app, "Teams stand-in", _QuietHandler)
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the Teams stand-in is not started: call start() first")
-        return self._server.server_port
+        return self._serving.port
 
     @property
     def url(self) -> str:
@@ -98,27 +94,11 @@ class TeamsStandIn:
 
     def start(self, port: int = 0) -> str:
         """Serve on 127.0.0.1 (a free port when 0) in a background thread; returns the webhook URL."""
-        if self._server is not None:
-            raise RuntimeError("the Teams stand-in is already started")
-        server = make_server(HOST, port, self.app, threaded=True, request_handler=_QuietHandler)
-        self._server = server
-        self.hosts = loopback_hosts(server.server_port)
-        # A short poll keeps stop() quick: tests start and stop one stand-in each.
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), name="teams-stand-in", daemon=True
-        )
-        self._thread.start()
+        self.hosts = loopback_hosts(self._serving.start(port))
         return self.webhook_url
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._server = self._thread = None
+        self._serving.stop()
         self.hosts = frozenset()
 
     def reset(self) -> None:
@@ -128,7 +108,7 @@ class TeamsStandIn:
         self.limit.clear()
 
     def __enter__(self) -> TeamsStandIn:
-        if self._server is None:
+        if not self._serving.serving:
             self.start()
         return self
 
