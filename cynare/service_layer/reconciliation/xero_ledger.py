@@ -217,39 +217,33 @@ def invoice(record: Mapping[str, Any]) -> XeroEntry | None:
 def credit_note(record: Mapping[str, Any]) -> XeroEntry | None:
     if record.get("Type") != "ACCRECCREDIT":
         return None
-    what = f"credit note {_text(record, 'CreditNoteNumber') or _text(record, 'CreditNoteID')}"
-    live = record.get("Status") in _LIVE
-    return XeroEntry(
-        xero_id=_id(record, "CreditNoteID", "a credit note"),
-        kind=XeroKind.CREDIT_NOTE,
-        contact_id=_text(_part(record, "Contact"), "ContactID"),
-        currency=_text(record, "CurrencyCode"),
-        number=_text(record, "CreditNoteNumber"),
-        effect=_minus(_amount(record, "Total", what)),
-        open=_minus(_amount(record, "RemainingCredit", what, None if live else ZERO)),
-        live=live,
-        rate=_rate(record, what),
-        updated=_updated(record),
-    )
+    return _credit(record, XeroKind.CREDIT_NOTE, "CreditNoteID", "CreditNoteNumber", "credit note")
 
 
 def overpayment(record: Mapping[str, Any], bank_transaction_id: str = "") -> XeroEntry | None:
     if record.get("Type") != "RECEIVE-OVERPAYMENT":
         return None
-    what = f"overpayment {_text(record, 'Reference') or _text(record, 'OverpaymentID')}"
+    return _credit(record, XeroKind.OVERPAYMENT, "OverpaymentID", "Reference", "overpayment", bank_transaction_id)
+
+
+def _credit(
+    record: Mapping[str, Any], kind: XeroKind, id_field: str, number_field: str, noun: str, group_id: str = ""
+) -> XeroEntry:
+    """A credit note or an overpayment: what the client is owed lowers the balance, by its remaining credit."""
+    what = f"{noun} {_text(record, number_field) or _text(record, id_field)}"
     live = record.get("Status") in _LIVE
     return XeroEntry(
-        xero_id=_id(record, "OverpaymentID", "an overpayment"),
-        kind=XeroKind.OVERPAYMENT,
+        xero_id=_id(record, id_field, f"a {noun}" if noun[0] not in "aeiou" else f"an {noun}"),
+        kind=kind,
         contact_id=_text(_part(record, "Contact"), "ContactID"),
         currency=_text(record, "CurrencyCode"),
-        number=_text(record, "Reference"),
+        number=_text(record, number_field),
         effect=_minus(_amount(record, "Total", what)),
         open=_minus(_amount(record, "RemainingCredit", what, None if live else ZERO)),
         live=live,
         rate=_rate(record, what),
         updated=_updated(record),
-        group_id=bank_transaction_id,
+        group_id=group_id,
     )
 
 
