@@ -22,9 +22,14 @@ import pytest
 import requests
 from playwright.sync_api import Browser
 
+from cynare.sandbox.xero.contract import WHERE_TO_GET, spec_path
 from tests.browser.harness import loopback_only
 
-pytestmark = [pytest.mark.slow, pytest.mark.azurite]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.azurite,
+    pytest.mark.skipif(not spec_path().exists(), reason=WHERE_TO_GET),
+]
 ROOT = Path(__file__).resolve().parents[2]
 # What `cynare demo --ui` runs, for one entity and one night; its own pages port.
 DEMO = ("import sys; from cynare.entrypoints.demo import run_demo; "

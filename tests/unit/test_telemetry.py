@@ -26,7 +26,8 @@ def test_a_secret_in_a_log_line_is_masked(line: str, caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.INFO, logger="cynare.test.telemetry"):
         logger.info("%s", line)
     text = caplog.text
-    assert "[masked]" in text
+    # Masked by this filter, or already by the adapter that logged it (the Teams poster masks `sig` itself).
+    assert "[masked]" in text or "=***" in text
     for secret in ("eyJhbGciOiJSUzI1NiIsImtpZCI6IjE", "abc.def.ghi", "r-123456789", "sandbox-uk-secret", "wf-sig-secret1",
                    "upload-secret1"):  # fmt: skip
         assert secret not in text
