@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
+from cynare.domain.money import quantize
 from cynare.domain.reconciliation import (
     DayFigure,
     EntityReconciliation,
@@ -147,23 +148,31 @@ def summary(report: ReconciliationReport) -> dict[str, object]:
                 "problem": e.problem,
                 "currencies": [
                     {
-                        "currency": c.currency, "status": c.status.value, "pms": str(c.pms_total),
-                        "xero": str(c.xero_total), "difference": str(c.difference),
-                        "explained": str(c.explained), "unexplained": str(c.unexplained),
+                        "currency": c.currency, "status": c.status.value, "pms": _money(c.pms_total, c.currency),
+                        "xero": _money(c.xero_total, c.currency), "difference": _money(c.difference, c.currency),
+                        "explained": _money(c.explained, c.currency),
+                        "unexplained": _money(c.unexplained, c.currency),
                         "clients_compared": c.clients_compared,
-                        "causes": {t.cause.value: {"count": t.count, "amount": str(t.amount)} for t in c.by_cause},
+                        "causes": {t.cause.value: {"count": t.count, "amount": _money(t.amount, c.currency)}
+                                   for t in c.by_cause},
                     }
                     for c in e.currencies
                 ],
                 "control": None if e.control is None else {
                     "account": e.control.account, "currency": e.control.currency,
-                    "trial_balance": str(e.control.trial_balance), "open_items": str(e.control.open_items),
+                    "trial_balance": _money(e.control.trial_balance, e.control.currency),
+                    "open_items": _money(e.control.open_items, e.control.currency),
                     "status": e.control.status.value,
                 },
             }
             for e in report.entities
         ],
     }  # fmt: skip
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    """An amount to the currency's minor units, as a string: "0.00", never "0", and never a float."""
+    return str(quantize(amount, currency))
 
 
 def reconcile_entity(
