@@ -147,7 +147,7 @@ def test_a_normal_night_is_balanced_and_the_all_clear_goes_out_on_both_channels(
     firm.night({"IE": merge(night, {"debtors": pms_debtors(night)})})
     firm.connect("IE")
     assert firm.post("IE").status is PostingStatus.DONE
-    app = reporting(firm, graph, teams, unique_name)
+    app = reporting(firm, graph, teams, unique_name, entity_recipients={"IE": ("ie-finance@firm.example",)})
 
     outcome = run_reconcile(app)
 
@@ -157,10 +157,10 @@ def test_a_normal_night_is_balanced_and_the_all_clear_goes_out_on_both_channels(
     assert all(c.pms_total == c.xero_total for c in ie.currencies)
     assert ie.control is not None and ie.control.status is Status.BALANCED
     assert outcome.report.all_clear
-    assert [str(d) for d in outcome.deliveries] == ["email: sent", "Teams: sent"]
-    (mail,) = sent_mail(graph)
+    assert [str(d) for d in outcome.deliveries] == ["email: sent", "email to IE's recipients: sent", "Teams: sent"]
+    mail, own = sent_mail(graph)  # the firm's whole report, then IE's own part to IE's people
     assert "all clear" in mail["Subject"].lower()
-    assert mail["To"] == "finance@firm.example"
+    assert (mail["To"], own["To"]) == ("finance@firm.example", "ie-finance@firm.example")
     names = [part.get_filename() for part in mail.walk() if part.get_filename()]
     assert f"reconciliation-{outcome.report.day}.xlsx" in names
     (card,) = teams.admin.cards()
