@@ -12,6 +12,9 @@ before it looks for the blob (403 refused, 404 allowed).
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit, urlunsplit
+
 from cynare.agent.blob_store import ContainerStore
 from cynare.agent.check import Finding
 from cynare.agent.config import AgentConfig
@@ -19,13 +22,13 @@ from cynare.agent.create_once import EMPTY_SHA256 as _EMPTY_SHA256
 from cynare.agent.create_once import PROBE_FOLDER, probe_name
 from cynare.agent.errors import AgentError, CannotRead, StorageError
 
-__all__ = ["PROBE_FOLDER", "check_storage", "probe_inbound", "probe_writeback"]
+__all__ = ["PROBE_FOLDER", "check_storage", "probe_inbound", "probe_writeback", "proxy_finding"]
 
 
 def check_storage(config: AgentConfig) -> list[Finding]:
     from cynare.agent.bootstrap import inbound, writeback_inbox
 
-    findings: list[Finding] = []
+    findings: list[Finding] = [proxy_finding()]
     try:
         findings.append(probe_inbound(inbound(config)))
     except AgentError as exc:
@@ -40,6 +43,21 @@ def check_storage(config: AgentConfig) -> list[Finding]:
         except AgentError as exc:
             findings.append(Finding("problem", f"storage container {config.storage.writeback_container}: {exc}"))
     return findings
+
+
+def proxy_finding() -> Finding:
+    """Whether storage is reached through a proxy: the storage library honours HTTPS_PROXY and NO_PROXY, as
+    set for the account the agent runs as. A password in the proxy's address is never shown."""
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get("https", "")
+    if not proxy:
+        return Finding("ok", "proxy: none set (HTTPS_PROXY), storage is reached directly")
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = parts.hostname or ""
+    shown = urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
+    bypass = proxies.get("no", "")
+    return Finding("ok", f"proxy: storage is reached through {shown} (HTTPS_PROXY)"
+                   + (f", except for {bypass} (NO_PROXY)" if bypass else ""))  # fmt: skip
 
 
 def probe_inbound(store: ContainerStore) -> Finding:

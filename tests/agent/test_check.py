@@ -229,3 +229,21 @@ def test_check_reads_every_entity_from_the_command_line(tmp_path: Path, monkeypa
         "problem: entity US, dataset receipts" in output
         and "receipts.csv row 3 (receipt_id R2), column 'currency'" in output
     )
+
+
+def test_check_says_whether_storage_goes_through_a_proxy_and_never_shows_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cynare.agent.check_storage import proxy_finding
+
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert proxy_finding().message == "proxy: none set (HTTPS_PROXY), storage is reached directly"
+    monkeypatch.setenv("HTTPS_PROXY", "http://svc-cynare:Pa55word@proxy.firm.local:8080")
+    monkeypatch.setenv("NO_PROXY", "pmssql,localhost")
+    finding = proxy_finding()
+    assert finding.message == (
+        "proxy: storage is reached through http://proxy.firm.local:8080 (HTTPS_PROXY), "
+        "except for pmssql,localhost (NO_PROXY)"
+    )
+    assert "Pa55word" not in finding.message and "svc-cynare" not in finding.message
