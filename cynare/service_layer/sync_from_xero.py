@@ -50,6 +50,7 @@ from cynare.service_layer.xero_port import (
     XeroApi,
     XeroCallFailed,
 )
+from cynare.service_layer.xero_records import items_of, part_of, text_of
 
 log = logging.getLogger(__name__)
 
@@ -132,21 +133,6 @@ def _amount(value: Any) -> Decimal | None:
         return Decimal(str(value)) if value is not None and not isinstance(value, bool) else None
     except InvalidOperation:
         return None
-
-
-def _text(record: Mapping[str, Any], name: str) -> str:
-    value = record.get(name)
-    return str(value) if value is not None else ""
-
-
-def _part(record: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = record.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(record: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    value = record.get(name)
-    return [element for element in value if isinstance(element, Mapping)] if isinstance(value, list) else []
 
 
 # --- what the warehouse knows ----------------------------------------------------------------------
@@ -257,7 +243,7 @@ def _records(xero: XeroApi, resource: Resource, since: datetime | None) -> Itera
         params = {"where": resource.where, "page": str(page), "pageSize": str(PAGE_SIZE)}
         reply = xero.call("GET", resource.path, params=params, if_modified_since=since)
         body = reply.body if reply.status != 304 and isinstance(reply.body, Mapping) else {}
-        records = _list(body, resource.collection)
+        records = items_of(body, resource.collection)
         yield from records
         if len(records) < PAGE_SIZE:
             return
@@ -299,12 +285,12 @@ class _Sync:
     def _payment(
         self, payment: Mapping[str, Any], updated: datetime | None, seen_through: datetime | None, read: _Read
     ) -> None:
-        payment_id = _text(payment, "PaymentID")
-        invoice = _part(payment, "Invoice")
-        bill = self.known.key("bills", _text(invoice, "InvoiceID"))
+        payment_id = text_of(payment, "PaymentID")
+        invoice = part_of(payment, "Invoice")
+        bill = self.known.key("bills", text_of(invoice, "InvoiceID"))
         if bill is None or not payment_id:
             return  # not on a PMS bill: the reconciliation's business
-        batch_id = _text(payment, "BatchPaymentID")
+        batch_id = text_of(payment, "BatchPaymentID")
         deleted = payment.get("Status") == "DELETED"
         ours = (
             self.known.key("receipt_allocations", payment_id)
@@ -316,7 +302,7 @@ class _Sync:
                 self._our_payment_deleted(payment, ours, bill, updated, read)
             return
         if not deleted:
-            contact = _text(_part(invoice, "Contact"), "ContactID")
+            contact = text_of(part_of(invoice, "Contact"), "ContactID")
             if self.known.payment_in_flight(bill.firm_id, contact):
                 read.defer(
                     updated, f"payment {payment_id} on bill {bill.firm_id}: a receipt of the PMS is being posted"
@@ -327,8 +313,8 @@ class _Sync:
             self._deleted(payment, None, bill, read)
 
     def _xero_receipt(self, payment: Mapping[str, Any], invoice: Mapping[str, Any], bill: DocKey, read: _Read) -> None:
-        payment_id = _text(payment, "PaymentID")
-        currency = _text(invoice, "CurrencyCode") or self.known.bill_currency(bill)
+        payment_id = text_of(payment, "PaymentID")
+        currency = text_of(invoice, "CurrencyCode") or self.known.bill_currency(bill)
         try:
             # model_validate: a missing date or amount (None) is refused by the model, with its reason.
             item = XeroReceipt.model_validate(
@@ -338,8 +324,8 @@ class _Sync:
                     "date": xero_date(payment.get("Date")),
                     "currency": currency,
                     "amount": _amount(payment.get("Amount")),
-                    "xero_bank_account_code": _text(_part(payment, "Account"), "Code"),
-                    "reference": _text(payment, "Reference") or None,
+                    "xero_bank_account_code": text_of(part_of(payment, "Account"), "Code"),
+                    "reference": text_of(payment, "Reference") or None,
                 }
             )
         except ValidationError as exc:
@@ -350,7 +336,7 @@ class _Sync:
     def _our_payment_deleted(
         self, payment: Mapping[str, Any], ours: DocKey, bill: DocKey, updated: datetime | None, read: _Read
     ) -> None:
-        payment_id = _text(payment, "PaymentID")
+        payment_id = text_of(payment, "PaymentID")
         receipt_id = ours.firm_id.partition("|")[0] if ours.dataset == "receipt_allocations" else ours.firm_id
         stored = self.known.stored_state(ours)
         if stored is not None:
@@ -360,14 +346,14 @@ class _Sync:
                 return
             if state is State.CANCELLED:
                 return  # the PMS withdrew the receipt; the poster removed its payment
-            if xero_id and xero_id not in (payment_id, _text(payment, "BatchPaymentID")):
+            if xero_id and xero_id not in (payment_id, text_of(payment, "BatchPaymentID")):
                 return  # the poster replaced this payment by another: it deleted this one itself
         if self.known.returned_in_pms(receipt_id, bill.firm_id):
             return  # the PMS's own returned receipt: the poster deleted the payment
         self._deleted(payment, receipt_id, bill, read)
 
     def _deleted(self, payment: Mapping[str, Any], receipt_id: str | None, bill: DocKey, read: _Read) -> None:
-        payment_id = _text(payment, "PaymentID")
+        payment_id = text_of(payment, "PaymentID")
         # A deleted payment's UpdatedDateUTC is when it was deleted.
         on = xero_datetime(payment.get("UpdatedDateUTC"))
         try:
@@ -404,7 +390,7 @@ class _Sync:
                 return True
             raise
         body = reply.body if isinstance(reply.body, Mapping) else {}
-        times = [xero_datetime(record.get("DateUTC")) for record in _list(body, "HistoryRecords")]
+        times = [xero_datetime(record.get("DateUTC")) for record in items_of(body, "HistoryRecords")]
         made = min((moment for moment in times if moment is not None), default=None)
         return made is None or made <= seen_through
 
@@ -422,18 +408,18 @@ class _Sync:
         self, resource: Resource, credit: Mapping[str, Any], updated: datetime | None, read: _Read
     ) -> None:
         if resource is CREDIT_NOTES:
-            source_kind, credit_id = "credit_note", _text(credit, "CreditNoteID")
+            source_kind, credit_id = "credit_note", text_of(credit, "CreditNoteID")
             if self.known.key("write_offs", credit_id) is not None:
                 return  # a write-off's credit note: the poster allocated it to its bill
         else:
-            source_kind, credit_id = "overpayment", _text(credit, "OverpaymentID")
+            source_kind, credit_id = "overpayment", text_of(credit, "OverpaymentID")
         # A credit changed again lists all its allocations again: the PMS upserts them by allocation id.
-        for allocation in _list(credit, "Allocations"):
+        for allocation in items_of(credit, "Allocations"):
             if allocation.get("IsDeleted") is True:
                 continue  # the format has no item for an allocation taken back; the reconciliation sees it
-            invoice = _part(allocation, "Invoice")
-            bill = self.known.key("bills", _text(invoice, "InvoiceID"))
-            allocation_id = _text(allocation, "AllocationID")
+            invoice = part_of(allocation, "Invoice")
+            bill = self.known.key("bills", text_of(invoice, "InvoiceID"))
+            allocation_id = text_of(allocation, "AllocationID")
             if bill is None or not allocation_id or self.known.key("allocations", allocation_id) is not None:
                 continue
             if self.known.allocation_in_flight(bill.firm_id):
@@ -442,7 +428,7 @@ class _Sync:
                     f"allocation {allocation_id} on bill {bill.firm_id}: an allocation of the PMS is being posted",
                 )
                 continue
-            currency = _text(invoice, "CurrencyCode") or _text(credit, "CurrencyCode")
+            currency = text_of(invoice, "CurrencyCode") or text_of(credit, "CurrencyCode")
             try:
                 item = XeroAllocation.model_validate(
                     {

@@ -21,10 +21,7 @@ class PatientXero:
         self._sleep = sleep
         self.entity = xero.entity
         self.tenant_id = xero.tenant_id
-
-    @property
-    def usage(self) -> Usage:
-        return self._xero.usage
+        self.usage: Usage = xero.usage  # the door's own count, shared: every retried call is counted there
 
     def call(
         self,

@@ -29,13 +29,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 from cynare.adapters.xero.jsonio import xero_date, xero_datetime
 from cynare.domain.reconciliation import ControlFigures, XeroContact, XeroEntry, XeroKind
 from cynare.errors import CynareError
 from cynare.service_layer.reconciliation.ports import XeroLedgerRepository
-from cynare.service_layer.xero_port import CursorRepository, Usage, XeroReply
+from cynare.service_layer.xero_port import CursorRepository, XeroApi
+from cynare.service_layer.xero_records import items_of, part_of, text_of
 
 PAGE_SIZE = 1000  # Xero's largest page
 CURSOR_PREFIX = "reconcile:"  # never the sync's cursors: the two read on their own schedules
@@ -46,28 +47,6 @@ _PAYMENT_ON_INVOICE = "ACCRECPAYMENT"
 _REFUNDS = ("ARCREDITPAYMENT", "AROVERPAYMENTPAYMENT")  # a credit note's or an overpayment's money paid back
 ZERO = Decimal(0)
 ONE = Decimal(1)
-
-
-class XeroReads(Protocol):
-    """What these reads need of an entity's XeroApi (every XeroApi is one): its calls, and their count
-    read-only, so that a wrapper such as a retrying reader will do."""
-
-    @property
-    def entity(self) -> str: ...
-
-    @property
-    def usage(self) -> Usage: ...
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: Any = None,
-        idempotency_key: str | None = None,
-        if_modified_since: datetime | None = None,
-    ) -> XeroReply: ...
 
 
 class LedgerUnreadable(CynareError):
@@ -117,21 +96,6 @@ RESOURCES = (CONTACTS, INVOICES, CREDIT_NOTES, OVERPAYMENTS, PAYMENTS)
 # --- Xero's JSON -----------------------------------------------------------------------------------
 
 
-def _text(record: Mapping[str, Any], name: str) -> str:
-    value = record.get(name)
-    return str(value) if value is not None else ""
-
-
-def _part(record: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = record.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(record: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    value = record.get(name)
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
-
-
 def _number(value: Any) -> Decimal | None:
     # int or Decimal as the JSON reader gives them; a float would already have lost the exact amount.
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
@@ -178,7 +142,7 @@ def _date(record: Mapping[str, Any]) -> date | None:
 
 
 def _id(record: Mapping[str, Any], name: str, what: str) -> str:
-    found = _text(record, name)
+    found = text_of(record, name)
     if not found:
         raise LedgerUnreadable(f"Xero sent {what} without its {name}; if it persists, report it with this message")
     return found
@@ -192,20 +156,20 @@ def _minus(value: Decimal) -> Decimal:
 
 
 def contact(record: Mapping[str, Any]) -> XeroContact:
-    return XeroContact(_id(record, "ContactID", "a contact"), _text(record, "Name"), _text(record, "ContactNumber"))
+    return XeroContact(_id(record, "ContactID", "a contact"), text_of(record, "Name"), text_of(record, "ContactNumber"))
 
 
 def invoice(record: Mapping[str, Any]) -> XeroEntry | None:
     if record.get("Type") != "ACCREC":
         return None
-    what = f"invoice {_text(record, 'InvoiceNumber') or _text(record, 'InvoiceID')}"
+    what = f"invoice {text_of(record, 'InvoiceNumber') or text_of(record, 'InvoiceID')}"
     live = record.get("Status") in _LIVE
     return XeroEntry(
         xero_id=_id(record, "InvoiceID", "an invoice"),
         kind=XeroKind.INVOICE,
-        contact_id=_text(_part(record, "Contact"), "ContactID"),
-        currency=_text(record, "CurrencyCode"),
-        number=_text(record, "InvoiceNumber"),
+        contact_id=text_of(part_of(record, "Contact"), "ContactID"),
+        currency=text_of(record, "CurrencyCode"),
+        number=text_of(record, "InvoiceNumber"),
         effect=_amount(record, "Total", what),
         open=_amount(record, "AmountDue", what, None if live else ZERO),
         live=live,
@@ -230,14 +194,14 @@ def _credit(
     record: Mapping[str, Any], kind: XeroKind, id_field: str, number_field: str, noun: str, group_id: str = ""
 ) -> XeroEntry:
     """A credit note or an overpayment: what the client is owed lowers the balance, by its remaining credit."""
-    what = f"{noun} {_text(record, number_field) or _text(record, id_field)}"
+    what = f"{noun} {text_of(record, number_field) or text_of(record, id_field)}"
     live = record.get("Status") in _LIVE
     return XeroEntry(
         xero_id=_id(record, id_field, f"a {noun}" if noun[0] not in "aeiou" else f"an {noun}"),
         kind=kind,
-        contact_id=_text(_part(record, "Contact"), "ContactID"),
-        currency=_text(record, "CurrencyCode"),
-        number=_text(record, number_field),
+        contact_id=text_of(part_of(record, "Contact"), "ContactID"),
+        currency=text_of(record, "CurrencyCode"),
+        number=text_of(record, number_field),
         effect=_minus(_amount(record, "Total", what)),
         open=_minus(_amount(record, "RemainingCredit", what, None if live else ZERO)),
         live=live,
@@ -253,25 +217,25 @@ def payment(record: Mapping[str, Any]) -> XeroEntry | None:
         return None
     # Xero puts a refunded credit note or overpayment under `Invoice` too (its id in InvoiceID).
     document = (
-        _part(record, "Invoice") or _part(record, "CreditNote") or _part(record, "Overpayment")
+        part_of(record, "Invoice") or part_of(record, "CreditNote") or part_of(record, "Overpayment")
     )  # fmt: skip
     document_id = (
-        _text(document, "InvoiceID") or _text(document, "CreditNoteID") or _text(document, "OverpaymentID")
+        text_of(document, "InvoiceID") or text_of(document, "CreditNoteID") or text_of(document, "OverpaymentID")
     )  # fmt: skip
-    what = f"payment {_text(record, 'PaymentID')}"
+    what = f"payment {text_of(record, 'PaymentID')}"
     amount = _amount(record, "Amount", what)
     return XeroEntry(
         xero_id=_id(record, "PaymentID", "a payment"),
         kind=XeroKind.PAYMENT,
-        contact_id=_text(_part(document, "Contact"), "ContactID"),
-        currency=_text(document, "CurrencyCode"),
-        number=_text(record, "Reference"),
+        contact_id=text_of(part_of(document, "Contact"), "ContactID"),
+        currency=text_of(document, "CurrencyCode"),
+        number=text_of(record, "Reference"),
         effect=_minus(amount) if kind == _PAYMENT_ON_INVOICE else amount,
         open=ZERO,
         live=record.get("Status") == "AUTHORISED",
         rate=_rate(record, what),
         updated=_updated(record),
-        group_id=_text(record, "BatchPaymentID"),
+        group_id=text_of(record, "BatchPaymentID"),
         document_id=document_id,
     )
 
@@ -279,12 +243,12 @@ def payment(record: Mapping[str, Any]) -> XeroEntry | None:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _pages(xero: XeroReads, resource: _Resource, since: datetime | None) -> Iterator[list[Mapping[str, Any]]]:
+def _pages(xero: XeroApi, resource: _Resource, since: datetime | None) -> Iterator[list[Mapping[str, Any]]]:
     page = 1
     while True:
         reply = xero.call("GET", f"/{resource.name}", params=resource.params(page), if_modified_since=since)
         body = reply.body if reply.status != 304 and isinstance(reply.body, Mapping) else {}
-        records = _list(body, resource.name)
+        records = items_of(body, resource.name)
         yield records
         if len(records) < PAGE_SIZE:
             return
@@ -326,7 +290,7 @@ class _Progress:
         return at if self.cursor is None or at > self.cursor else None
 
 
-def _bank_transactions(xero: XeroReads, overpayments: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def _bank_transactions(xero: XeroApi, overpayments: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """OverpaymentID -> BankTransactionID for these overpayments: one read of the RECEIVE-OVERPAYMENT bank
     transactions dated from the earliest of them (each shares its overpayment's date; they are few)."""
     dates = [_date(record) for record in overpayments]
@@ -337,14 +301,14 @@ def _bank_transactions(xero: XeroReads, overpayments: Sequence[Mapping[str, Any]
     found: dict[str, str] = {}
     for records in _pages(xero, _Resource("BankTransactions", where), None):
         for record in records:
-            overpayment_id, transaction_id = _text(record, "OverpaymentID"), _text(record, "BankTransactionID")
+            overpayment_id, transaction_id = text_of(record, "OverpaymentID"), text_of(record, "BankTransactionID")
             if overpayment_id and transaction_id:
                 found[overpayment_id.lower()] = transaction_id
     return found
 
 
 def refresh_ledger(
-    ledger: XeroLedgerRepository, cursors: CursorRepository, xero: XeroReads, now: datetime
+    ledger: XeroLedgerRepository, cursors: CursorRepository, xero: XeroApi, now: datetime
 ) -> LedgerRefresh:
     """Bring the entity's cached Xero ledger up to date with what changed in Xero since the last refresh.
 
@@ -373,7 +337,7 @@ def refresh_ledger(
         if held:
             transactions = _bank_transactions(xero, held)
             ledger.save_entries(
-                [e for r in held if (e := overpayment(r, transactions.get(_text(r, "OverpaymentID").lower(), "")))]
+                [e for r in held if (e := overpayment(r, transactions.get(text_of(r, "OverpaymentID").lower(), "")))]
             )
         # Only now that every record of the resource is saved.
         moved = progress.next_cursor(started)
@@ -393,12 +357,12 @@ def _entries(resource: _Resource, records: Sequence[Mapping[str, Any]]) -> list[
 # --- the debtors control account -------------------------------------------------------------------
 
 
-def read_control(xero: XeroReads, as_at: date) -> ControlFigures:
+def read_control(xero: XeroApi, as_at: date) -> ControlFigures:
     """The debtors control account's balance on Xero's trial balance at `as_at`, in base currency (debit positive)."""
     account = _debtors_account(xero)
-    label = " ".join(part for part in (_text(account, "Code"), _text(account, "Name")) if part)
+    label = " ".join(part for part in (text_of(account, "Code"), text_of(account, "Name")) if part)
     reply = xero.call("GET", "/Reports/TrialBalance", params={"date": as_at.isoformat()})
-    reports = _list(reply.body if isinstance(reply.body, Mapping) else {}, "Reports")
+    reports = items_of(reply.body if isinstance(reply.body, Mapping) else {}, "Reports")
     if not reports:
         raise LedgerUnreadable(
             f"Xero answered {xero.entity}'s trial balance request without a report, so the debtors control "
@@ -407,9 +371,9 @@ def read_control(xero: XeroReads, as_at: date) -> ControlFigures:
     return ControlFigures(label or "debtors control account", _balance(reports[0], account), as_at)
 
 
-def _debtors_account(xero: XeroReads) -> Mapping[str, Any]:
+def _debtors_account(xero: XeroApi) -> Mapping[str, Any]:
     reply = xero.call("GET", "/Accounts")
-    accounts = _list(reply.body if isinstance(reply.body, Mapping) else {}, "Accounts")
+    accounts = items_of(reply.body if isinstance(reply.body, Mapping) else {}, "Accounts")
     debtors = [a for a in accounts if a.get("SystemAccount") == "DEBTORS"]
     debtors.sort(key=lambda a: a.get("Status") != "ACTIVE")
     if not debtors:
@@ -428,20 +392,20 @@ def _balance(report: Mapping[str, Any], account: Mapping[str, Any]) -> Decimal:
     The YTD columns when the report has them: on a balance sheet account they hold its balance, while
     Debit and Credit may be the period's movement only.
     """
-    rows = _list(report, "Rows")
+    rows = items_of(report, "Rows")
     header = next((r for r in rows if r.get("RowType") == "Header"), {})
-    titles = [_text(c, "Value").strip().lower() for c in _list(header, "Cells")]
+    titles = [text_of(c, "Value").strip().lower() for c in items_of(header, "Cells")]
     debit, credit = _columns(titles)
     row = _account_row(rows, account)
     if row is None:
         return ZERO
-    cells = _list(row, "Cells")
+    cells = items_of(row, "Cells")
     if max(debit, credit) >= len(cells):
         raise LedgerUnreadable(
             "Xero's trial balance row for the debtors control account has fewer columns than its header; "
             "report it with this message"
         )
-    what = f"trial balance row {_text(cells[0], 'Value')!r}"
+    what = f"trial balance row {text_of(cells[0], 'Value')!r}"
     return _cell(cells[debit], what) - _cell(cells[credit], what)
 
 
@@ -457,17 +421,17 @@ def _columns(titles: list[str]) -> tuple[int, int]:
 
 def _account_row(rows: list[Mapping[str, Any]], account: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The row Xero ties to the account by its id (each cell's Attribute "account"), else by "Name (Code)"."""
-    account_id = _text(account, "AccountID").lower()
-    code = _text(account, "Code")
+    account_id = text_of(account, "AccountID").lower()
+    code = text_of(account, "Code")
     by_label: Mapping[str, Any] | None = None
     for row in _rows(rows):
-        cells = _list(row, "Cells")
+        cells = items_of(row, "Cells")
         if not cells:
             continue
-        ids = {_text(a, "Value").lower() for a in _list(cells[0], "Attributes") if a.get("Id") == "account"}
+        ids = {text_of(a, "Value").lower() for a in items_of(cells[0], "Attributes") if a.get("Id") == "account"}
         if account_id and account_id in ids:
             return row
-        if code and by_label is None and _text(cells[0], "Value").strip().endswith(f"({code})"):
+        if code and by_label is None and text_of(cells[0], "Value").strip().endswith(f"({code})"):
             by_label = row
     return by_label
 
@@ -475,7 +439,7 @@ def _account_row(rows: list[Mapping[str, Any]], account: Mapping[str, Any]) -> M
 def _rows(rows: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
     for row in rows:
         if row.get("RowType") == "Section":
-            yield from _rows(_list(row, "Rows"))
+            yield from _rows(items_of(row, "Rows"))
         elif row.get("RowType") == "Row":
             yield row
 
