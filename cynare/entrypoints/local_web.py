@@ -58,7 +58,7 @@ class LocalWeb:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return self._serving.url
 
     @property
     def prefix(self) -> str:

@@ -42,6 +42,10 @@ class LoopbackServer:
             raise RuntimeError(f"the {self._name} is not started: call start() first")
         return int(self._server.port)
 
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
     def start(self, port: int = 0) -> int:
         """Serve on 127.0.0.1 (a free port when 0); returns the port. A taken port raises OSError."""
         if self._server is not None:

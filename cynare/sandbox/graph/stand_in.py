@@ -22,7 +22,7 @@ from cynare.sandbox.graph.faults import Fault, Faults
 from cynare.sandbox.graph.guard import TOKEN_HEADER
 from cynare.sandbox.graph.identity import MAIL_READ_WRITE, MAIL_SEND, AppRegistration, Identity
 from cynare.sandbox.graph.message import Composed
-from cynare.sandbox.serving import HOST, LoopbackServer
+from cynare.sandbox.serving import LoopbackServer
 
 DEFAULT_MAILBOX = "reconciliation@harrowvance.example"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -115,7 +115,7 @@ class GraphStandIn:
     @property
     def url(self) -> str:
         """The root: Graph under /v1.0, the token endpoint under /{tenant}/oauth2/v2.0/token."""
-        return f"http://{HOST}:{self.port}"
+        return self._serving.url
 
     @property
     def graph_url(self) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from werkzeug.serving import WSGIRequestHandler
 
-from cynare.sandbox.serving import HOST, LoopbackServer
+from cynare.sandbox.serving import LoopbackServer
 from cynare.sandbox.teams.app import SIGNATURE_VERSION, TRIGGER_PERMISSION, WorkflowsApp
 from cynare.sandbox.teams.capture import Capture
 from cynare.sandbox.teams.faults import Faults
@@ -80,7 +80,7 @@ class TeamsStandIn:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return self._serving.url
 
     @property
     def webhook_url(self) -> str:
