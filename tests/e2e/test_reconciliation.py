@@ -137,16 +137,21 @@ def as_person(xero: Emulator, entity_code: str, method: str, path: str, body: An
     return result
 
 
-def test_a_normal_night_is_balanced_and_the_all_clear_goes_out_on_both_channels(
-    tmp_path: Path, storage_connection: str, unique_name: str, make_xero_emulator: Callable[..., Emulator],
-    graph: RunningGraph, teams: Served,
-) -> None:  # fmt: skip
-    firm = make_firm(tmp_path, storage_connection, unique_name, make_xero_emulator,
-                     entities=json.dumps({"IE": ONLY["IE"]}))  # fmt: skip
+def ie_posted(tmp_path: Path, storage_connection: str, unique_name: str, make_xero: Callable[..., Emulator]) -> Firm:
+    """A firm of IE alone after a normal night, every document posted, with its debtors list."""
+    firm = make_firm(tmp_path, storage_connection, unique_name, make_xero, entities=json.dumps({"IE": ONLY["IE"]}))
     night = ie_night()
     firm.night({"IE": merge(night, {"debtors": pms_debtors(night)})})
     firm.connect("IE")
     assert firm.post("IE").status is PostingStatus.DONE
+    return firm
+
+
+def test_a_normal_night_is_balanced_and_the_all_clear_goes_out_on_both_channels(
+    tmp_path: Path, storage_connection: str, unique_name: str, make_xero_emulator: Callable[..., Emulator],
+    graph: RunningGraph, teams: Served,
+) -> None:  # fmt: skip
+    firm = ie_posted(tmp_path, storage_connection, unique_name, make_xero_emulator)
     app = reporting(firm, graph, teams, unique_name, entity_recipients={"IE": ("ie-finance@firm.example",)})
 
     outcome = run_reconcile(app)
@@ -255,12 +260,7 @@ def test_a_channel_that_fails_never_stops_the_other_and_is_told_the_next_day(
     tmp_path: Path, storage_connection: str, unique_name: str, make_xero_emulator: Callable[..., Emulator],
     graph: RunningGraph, teams: Served,
 ) -> None:  # fmt: skip
-    firm = make_firm(tmp_path, storage_connection, unique_name, make_xero_emulator,
-                     entities=json.dumps({"IE": ONLY["IE"]}))  # fmt: skip
-    night = ie_night()
-    firm.night({"IE": merge(night, {"debtors": pms_debtors(night)})})
-    firm.connect("IE")
-    assert firm.post("IE").status is PostingStatus.DONE
+    firm = ie_posted(tmp_path, storage_connection, unique_name, make_xero_emulator)
     app = reporting(firm, graph, teams, unique_name)
     today = datetime.now(UTC)
 
