@@ -23,8 +23,7 @@ from cynare.domain.lifecycle import State, StoredDocument
 from cynare.service_layer.posting.sender import Budget
 from cynare.service_layer.reconciliation.ports import HistoryRepository, ReportStore
 from cynare.service_layer.reconciliation.run import SUMMARY
-from cynare.service_layer.status import _VALUES as VALUES
-from cynare.service_layer.status import EntityStatus, entity_status
+from cynare.service_layer.status import EntityStatus, entity_status, refusals_by_reason
 from cynare.service_layer.unit_of_work import BatchRecord, BatchState, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -222,14 +221,8 @@ def _summary(raw: dict[str, Any]) -> LastReconciliation:
 
 
 def _refusals(refused: list[StoredDocument]) -> tuple[Refusal, ...]:
-    counts: dict[str, int] = defaultdict(int)
-    words: dict[str, str] = {}
-    for stored in sorted(refused, key=lambda s: str(s.document.key)):
-        shape = VALUES.sub("…", stored.reason)
-        counts[shape] += 1
-        words.setdefault(shape, stored.reason)
-    ranked = sorted(counts, key=lambda shape: (-counts[shape], shape))
-    return tuple(Refusal(words[shape], counts[shape]) for shape in ranked)
+    in_order = sorted(refused, key=lambda s: str(s.document.key))
+    return tuple(Refusal(r.words, r.documents) for r in refusals_by_reason(s.reason for s in in_order))
 
 
 def _last_import(records: list[BatchRecord]) -> LastImport | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -44,6 +45,24 @@ class EntityStatus:
     usage_today: Usage = field(default_factory=Usage)
 
 
+class RefusalCount(NamedTuple):
+    shape: str  # Xero's words with the values left out ("…"), so that like refusals count together
+    words: str  # the first such refusal's own words, values and all
+    documents: int
+
+
+def refusals_by_reason(reasons: Iterable[str]) -> list[RefusalCount]:
+    """Refusals grouped by their words without the values in them, the commonest first (then by those words);
+    each group keeps the words of its first refusal in the order given."""
+    counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for reason in reasons:
+        shape = _VALUES.sub("…", reason)
+        counts[shape] += 1
+        first.setdefault(shape, reason)
+    return [RefusalCount(shape, first[shape], n) for shape, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+
+
 def entity_status(uow: UnitOfWork, entity: str, now: datetime | None = None) -> EntityStatus:
     now = now or datetime.now(UTC)
     with uow.for_entity(entity) as work:
@@ -53,7 +72,7 @@ def entity_status(uow: UnitOfWork, entity: str, now: datetime | None = None) -> 
         issues = work.issues.open()
         if warning := expiry_warning(binding, _credentials(work), now):
             issues.append(EntityIssue(entity, IssueKind.CONNECTION_EXPIRING, warning, now))
-        refusals: Counter[str] = Counter(_VALUES.sub("…", s.reason) for s in work.documents.in_state(State.REJECTED))
+        refusals = refusals_by_reason(s.reason for s in work.documents.in_state(State.REJECTED))
         usage = work.usage.for_day(now.date())
         documents = work.documents.counts()
         hold_counts: Counter[str] = Counter()
@@ -76,7 +95,7 @@ def entity_status(uow: UnitOfWork, entity: str, now: datetime | None = None) -> 
     rejections = [RejectionCount(shape[0], shape[1], first_words[shape], count)
                   for shape, count in sorted(rejection_counts.items(), key=lambda item: (-item[1], item[0]))]  # fmt: skip
     return EntityStatus(entity, documents, holds, rejections, refused, cancelled, connection, issues,
-                        refusals.most_common(), usage)  # fmt: skip
+                        [(r.shape, r.documents) for r in refusals], usage)  # fmt: skip
 
 
 def _credentials(work: EntityWork) -> Credentials | None:
