@@ -32,7 +32,7 @@ from cynare.service_layer.reconciliation.ports import HistoryRepository, ReportS
 from cynare.service_layer.reconciliation.run import (
     Channels,
     ReconcileOutcome,
-    Render,
+    Renderers,
     ReportSettings,
     WaitingPayments,
     reconcile,
@@ -270,7 +270,7 @@ class App:
     history: HistoryRepository
     reports: ReportStore
     channels: Channels
-    render: Render
+    render: Renderers
     audit: AuditLog
 
     def post_to_xero(self, entity: str) -> PostingOutcome:
@@ -319,7 +319,7 @@ def bootstrap(settings: AppSettings) -> App:
     from cynare.adapters.tables.history import TableHistory
     from cynare.adapters.writeback_blobs import BlobWritebackOutbox, payments_not_in_pms
     from cynare.adapters.xero.connector import HttpXeroConnector
-    from cynare.presentation.reconciliation.render import render_report
+    from cynare.presentation.reconciliation.render import RENDERERS
 
     inbox = BlobInbox(blob_service(settings.storage), settings.inbound_container).ensure()
     uow = unit_of_work(settings)
@@ -345,7 +345,7 @@ def bootstrap(settings: AppSettings) -> App:
         audit=TableAuditLog(tables["Audit"]),
         reports=BlobReportStore(settings.storage),
         channels=channels(settings.delivery),
-        render=render_report,
+        render=RENDERERS,
     )
 
 

@@ -71,7 +71,15 @@ class RenderedReport:
     card: dict[str, object]
 
 
-Render = Callable[[ReconciliationReport, str], RenderedReport]  # (report, the chart's content id)
+@dataclass(frozen=True, slots=True)
+class Renderers:
+    """The whole report (given the chart's content id), and the Teams card alone, which is made again when
+    the email fails so that the card can say so."""
+
+    report: Callable[[ReconciliationReport, str], RenderedReport]
+    card: Callable[[ReconciliationReport], dict[str, object]]
+
+
 # (entity, when the PMS was read for its debtors list) -> Xero payment ids the PMS cannot hold yet
 WaitingPayments = Callable[[str, datetime | None], frozenset[str]]
 
@@ -97,7 +105,7 @@ def reconcile(
     history: HistoryRepository,
     store: ReportStore,
     channels: Channels,
-    render: Render,
+    render: Renderers,
     settings: ReportSettings,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None],
@@ -121,7 +129,7 @@ def reconcile(
         history=_trend(history.since(day - timedelta(days=TREND_DAYS - 1))),
         status_url=settings.status_url, notices=_yesterdays_problems(store, day),
     )  # fmt: skip
-    rendered = render(report, CHART_ID)
+    rendered = render.report(report, CHART_ID)
     saved = _keep(store, day, rendered)
     saved["summary"] = store.save(day, SUMMARY, json.dumps(summary(report), indent=2).encode(), "application/json")
     deliveries = _send(report, rendered, render, channels, settings, sleep)
@@ -289,7 +297,7 @@ def _message(report: ReconciliationReport, rendered: RenderedReport, to: tuple[s
 def _send(
     report: ReconciliationReport,
     rendered: RenderedReport,
-    render: Render,
+    render: Renderers,
     channels: Channels,
     settings: ReportSettings,
     sleep: Callable[[float], None],
@@ -307,7 +315,7 @@ def _send(
         if not part or mail is None or not recipients:
             continue
         own = replace(report, entities=tuple(part), history={k: v for k, v in report.history.items() if k[0] == entity})
-        message = _message(own, render(own, CHART_ID), recipients)
+        message = _message(own, render.report(own, CHART_ID), recipients)
         deliveries.append(deliver(f"email to {entity}'s recipients", partial(mail.send, message), sleep))
     teams = channels.teams
     if teams is None:
@@ -317,6 +325,6 @@ def _send(
         card = rendered.card
         if failed:  # the card says so, since the email cannot
             told = replace(report, notices=(*report.notices, *(f"Today's {d}" for d in failed)))
-            card = render(told, CHART_ID).card
+            card = render.card(told)
         deliveries.append(deliver("Teams", partial(teams.post, card), sleep))
     return deliveries
