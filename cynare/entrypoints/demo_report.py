@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -144,6 +145,11 @@ def _reconciliation(night: DemoNight) -> dict[str, Any]:
     return found
 
 
+def _grouped(amount: str) -> str:
+    """An amount as summary.json keeps it (exact, as text), with thousands separators for a person."""
+    return f"{Decimal(amount):,}"
+
+
 def _delivered(night: DemoNight) -> bool:
     deliveries = _reconciliation(night).get("deliveries", [])
     return bool(deliveries) and all(d["sent"] for d in deliveries)
@@ -161,14 +167,15 @@ def _print_reconciliation(night: DemoNight) -> None:
         line = f"{entity['entity']} ({entity['organisation'] or 'not connected'}): {entity['status']}"
         console.print(line + (f": {entity['problem']}" if entity["problem"] else ""), highlight=False, markup=False)
         for c in entity["currencies"]:
-            causes = ", ".join(f"{v['count']} {k} ({v['amount']})" for k, v in c["causes"].items())
-            console.print(f"  {c['currency']}: PMS {c['pms']}, Xero {c['xero']}, difference {c['difference']} "
-                          f"(explained {c['explained']}, unexplained {c['unexplained']}){': ' + causes if causes else ''}",
+            causes = ", ".join(f"{v['count']} {k} ({_grouped(v['amount'])})" for k, v in c["causes"].items())
+            console.print(f"  {c['currency']}: PMS {_grouped(c['pms'])}, Xero {_grouped(c['xero'])}, difference "
+                          f"{_grouped(c['difference'])} (explained {_grouped(c['explained'])}, unexplained "
+                          f"{_grouped(c['unexplained'])}){': ' + causes if causes else ''}",
                           highlight=False, markup=False)  # fmt: skip
         if entity["control"]:
             control = entity["control"]
-            console.print(f"  control account {control['account']}: trial balance {control['trial_balance']}, open "
-                          f"items {control['open_items']} {control['currency']}: {control['status']}",
+            console.print(f"  control account {control['account']}: trial balance {_grouped(control['trial_balance'])}, "
+                          f"open items {_grouped(control['open_items'])} {control['currency']}: {control['status']}",
                           highlight=False, markup=False)  # fmt: skip
     console.print("all clear" if summary["all_clear"] else "needs attention: see the report", highlight=False)
     labels = {"reconciliation.html": "HTML report", "email": "captured email", "Teams card": "Teams card"}
